@@ -1,0 +1,58 @@
+# One machine by default: SQLite file + in-memory channel layer. See README.md for REDIS_URL / DATABASE_URL.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# daphne (the default) or uvicorn: see README, "Benchmark", for when uvicorn is worth it.
+SERVER ?= daphne
+
+.PHONY: run test lint format bench install install-dev browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up everything and serve the chat with daphne on HOST:PORT
+run: install
+	$(BIN)/python manage.py migrate --noinput
+ifeq ($(SERVER),uvicorn)
+	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets --ws-per-message-deflate false \
+		--ws-max-size 1048576 site_config.asgi:application
+else
+	$(BIN)/daphne --bind $(HOST) --port $(PORT) --websocket_timeout -1 site_config.asgi:application
+endif
+
+## make test: the whole suite (installs dev requirements, and Debian chromium for browser tests when root)
+test: install-dev browser
+	$(BIN)/python -m pytest
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make bench: the fan-out benchmark (BENCH_ARGS="--clients 200 --seconds 5" for a quick one)
+bench: install-dev
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,126 @@
+"""Every write that other people see: check, write in a transaction, broadcast on commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import broadcasts
+from messaging.errors import NotAllowed, RateLimited, RoomLocked
+from messaging.models import Message
+from rooms.models import Membership, Room
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def check_can_post(user: User, room: Room) -> None:
+    if not room.can_read(user):
+        raise NotAllowed("You are not a member of this conversation.")
+    if room.is_locked:
+        raise RoomLocked("This room is locked: nobody can post here.")
+
+
+def check_rate_limit(user: User) -> None:
+    """Counted from the database, so the limit holds across rooms, tabs and server processes."""
+    window = timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    limit = settings.CHAT_RATE_LIMIT_MESSAGES
+    recent = Message.objects.filter(author=user, created_at__gte=timezone.now() - window).order_by()[:limit]
+    if recent.count() >= limit:
+        raise RateLimited(
+            f"Slow down: at most {settings.CHAT_RATE_LIMIT_MESSAGES} messages "
+            f"every {settings.CHAT_RATE_LIMIT_SECONDS} seconds."
+        )
+
+
+def post_message(user: User, room: Room, body: str) -> Message:
+    """`body` has been validated by MessageForm."""
+    with transaction.atomic():
+        # Re-read (and on PostgreSQL lock) the room: it may have been locked since the caller loaded it, and
+        # serialising a room's posts makes its message ids commit in order, which catch-up cursors rely on.
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        check_can_post(user, room)
+        check_rate_limit(user)
+        message = Message.objects.create(room=room, author=user, body=body)
+        transaction.on_commit(lambda: broadcasts.message_created(message), robust=True)
+    return message
+
+
+def delete_message(message: Message) -> Message:
+    """Soft delete: the row stays as a tombstone so every client, even one offline now, learns of it."""
+    with transaction.atomic():
+        message.deleted_at = message.revised_at = timezone.now()
+        message.body = ""
+        message.save(update_fields=["deleted_at", "revised_at", "body"])
+        transaction.on_commit(lambda: broadcasts.message_changed(message), robust=True)
+    return message
+
+
+def delete_own_message(user: User, room: Room, message_id: int) -> Message:
+    """A person deletes one of their messages; staff may delete anyone's."""
+    message = Message.objects.filter(pk=message_id, room=room, deleted_at__isnull=True).first()
+    if message is None:
+        raise NotAllowed("That message is not here any more.")
+    if message.author_id != user.pk and not user.is_staff:
+        raise NotAllowed("You can only delete your own messages.")
+    return delete_message(message)
+
+
+def set_room_locked(room: Room, locked: bool) -> Room:
+    with transaction.atomic():
+        room.is_locked = locked
+        room.save(update_fields=["is_locked"])
+        room_updated(room)
+    return room
+
+
+def room_updated(room: Room) -> None:
+    """Name or lock changed (admin form or action): tell everyone in the room once it is committed."""
+    transaction.on_commit(lambda: broadcasts.room_changed(room), robust=True)
+
+
+def delete_room(room: Room) -> None:
+    group = room.group_name
+    with transaction.atomic():
+        room.delete()
+        transaction.on_commit(lambda: broadcasts.room_deleted(group), robust=True)
+
+
+def open_direct(user: User, other: User) -> Room:
+    """The one conversation between two people, created with both as its only members on first visit."""
+    with transaction.atomic():
+        low, high = sorted([user, other], key=lambda u: u.pk)
+        room, created = Room.objects.get_or_create(
+            slug=Room.direct_slug(user, other),
+            defaults={"name": f"{low.get_username()} & {high.get_username()}", "kind": Room.Kind.DIRECT},
+        )
+        if created:
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=low), Membership(room=room, user=high)]
+            )
+            transaction.on_commit(lambda: broadcasts.direct_opened(room, user, other), robust=True)
+    return room
+
+
+def mark_read(user: User, room_id: int, message_id: int) -> None:
+    """A page that showed the room up to `message_id` is closing: those messages are no longer unread."""
+    Membership.objects.filter(room_id=room_id, user=user, last_read_id__lt=message_id).update(
+        last_read_id=message_id
+    )
+
+
+def remove_member(membership: Membership) -> None:
+    """The user loses the room at once: their sockets there close, their badges stop counting it."""
+    room_id, user_id = membership.room_id, membership.user_id
+    with transaction.atomic():
+        membership.delete()
+        transaction.on_commit(lambda: broadcasts.membership_removed(room_id, user_id), robust=True)
+
+
+def end_session(session_key: str) -> None:
+    """Signed out: sockets opened with that login session close (other devices stay signed in)."""
+    broadcasts.session_ended(session_key)

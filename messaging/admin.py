@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from messaging import actions
+from messaging.models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["short_body", "author", "room", "created_at", "deleted_at"]
+    list_filter = ["room", ("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["author", "room"]
+    readonly_fields = ["room", "author", "created_at", "edited_at", "deleted_at"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="message")
+    def short_body(self, message: Message) -> str:
+        return "(deleted)" if message.is_deleted else message.body[:80]
+
+    # Deleting leaves a tombstone, through the action, so open pages and reconnecting clients drop it too.
+    def delete_model(self, request: HttpRequest, obj: Message) -> None:
+        actions.delete_message(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        for message in queryset.filter(deleted_at__isnull=True):
+            actions.delete_message(message)

@@ -1,0 +1,1 @@
+"""`make bench`: the fan-out benchmark of the real product (see README, "Benchmark")."""

@@ -1,0 +1,23 @@
+"""Why an action refused: each carries the sentence the sender is shown."""
+
+from __future__ import annotations
+
+
+class ActionRefused(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(ActionRefused):
+    status = 403
+
+
+class RoomLocked(ActionRefused):
+    status = 403
+
+
+class RateLimited(ActionRefused):
+    status = 429

@@ -1,0 +1,229 @@
+"""Process-local fan-out: one channel-layer subscription per group per process, forwarding to local sockets.
+
+Channels' own per-consumer dispatch (a queue per socket, the message copied per recipient, a task wake-up per
+delivery) caps a process at a few thousand deliveries a second. Here each process holds one relay channel;
+the first local socket of a group subscribes it, and each frame that arrives is written straight to the
+ASGI `send` of every local socket in the group. Sockets never read the channel layer themselves, so they
+survive a Redis outage: the relay retries, re-subscribes its groups when Redis is back, and asks every
+socket to catch up.
+
+Frames that queue up while a fan-out is in progress go out together, joined into one WebSocket message per
+socket: htmx applies each out-of-band fragment in it as usual. A group is also paced by its size: after a
+fan-out to N local sockets, the next one to that group waits N x HUB_FANOUT_PACE_US, so a room of 1,000
+gets at most ~10 writes a second per socket (each carrying every message since) while small rooms are
+not held back. A socket write is the dominant cost (daphne's transport); this bounds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict, deque
+from typing import Any, Protocol
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+class Subscriber(Protocol):
+    async def deliver(self, frames: list[dict[str, Any]], html: str) -> None:
+        """`frames` in order, and their HTML joined (what to send when nothing needs filtering)."""
+
+    async def resync(self) -> None: ...
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop, layer: BaseChannelLayer) -> None:
+        self.loop = loop
+        self.layer = layer
+        self.groups: dict[str, set[Subscriber]] = defaultdict(set)
+        self.channel: str | None = None
+        self.pending: list[dict[str, Any]] = []
+        self.wakeup = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.outgoing: deque[tuple[str, dict[str, Any]]] = deque()
+        self.publisher: asyncio.Task[None] | None = None
+
+    async def join(self, group: str, subscriber: Subscriber) -> None:
+        members = self.groups[group]
+        members.add(subscriber)
+        if len(members) == 1:
+            await self._subscribe(group)
+
+    async def leave(self, group: str, subscriber: Subscriber) -> None:
+        members = self.groups.get(group)
+        if members is None:
+            return
+        members.discard(subscriber)
+        if not members:
+            del self.groups[group]
+            channel = await self._channel()
+            try:
+                await self.layer.group_discard(group, channel)
+            except Exception:
+                logger.warning("channel layer unavailable: could not leave %s", group)
+        if not self.groups:
+            self._stop()
+
+    def publish_threadsafe(self, group: str, event: dict[str, Any]) -> None:
+        """From a worker thread: queue a group send on this loop and return at once; sent in order."""
+        self.loop.call_soon_threadsafe(self._queue_publish, group, event)
+
+    def _queue_publish(self, group: str, event: dict[str, Any]) -> None:
+        self.outgoing.append((group, event))
+        if self.publisher is None or self.publisher.done():
+            self.publisher = self.loop.create_task(self._publish())
+
+    async def _publish(self) -> None:
+        """Sends in order; events for one group that queued up while a send was in flight go as one."""
+        while self.outgoing:
+            queued: dict[str, list[dict[str, Any]]] = {}
+            while self.outgoing:
+                group, event = self.outgoing.popleft()
+                queued.setdefault(group, []).append(event)
+            for group, events in queued.items():
+                event = (
+                    events[0] if len(events) == 1 else {"type": "hub.batch", "group": group, "events": events}
+                )
+                try:
+                    await self.layer.group_send(group, event)
+                except Exception:
+                    try:  # a pooled Redis connection that died with a restart fails once, then is replaced
+                        await self.layer.group_send(group, event)
+                    except Exception:
+                        logger.exception(
+                            "channel layer unavailable: %d event(s) for %s not sent", len(events), group
+                        )
+
+    async def _channel(self) -> str:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel()
+        if not self.tasks:
+            self.tasks = [
+                self.loop.create_task(job) for job in (self._relay(), self._dispatch(), self._refresh())
+            ]
+        return self.channel
+
+    async def _subscribe(self, group: str) -> None:
+        channel = await self._channel()
+        try:
+            await self.layer.group_add(group, channel)
+        except Exception:
+            # The relay re-subscribes every group once the layer answers again.
+            logger.warning("channel layer unavailable: %s will be subscribed on recovery", group)
+
+    def _stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = []
+
+    async def _relay(self) -> None:
+        """Takes events off the layer as fast as they come; the dispatcher sends whatever has gathered."""
+        assert self.channel is not None
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.error(
+                    "channel layer receive failed: live delivery paused until it is back", exc_info=True
+                )
+                await self._recover()
+                continue
+            if event.get("type") == "hub.batch":
+                self.pending.extend(event["events"])
+            else:
+                self.pending.append(event)
+            self.wakeup.set()
+
+    async def _dispatch(self) -> None:
+        """Fans out what has gathered, pacing each group by its size (see HUB_FANOUT_PACE_US)."""
+        waiting: dict[str, list[dict[str, Any]]] = {}
+        next_at: dict[str, float] = {}
+        pace = settings.HUB_FANOUT_PACE_US / 1e6
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            events, self.pending = self.pending, []
+            for event in events:
+                if event.get("type") == "hub.frame":
+                    waiting.setdefault(event["group"], []).append(event)
+                else:
+                    self._control(event)
+            now = self.loop.time()
+            for group in [group for group in waiting if next_at.get(group, 0) <= now]:
+                batch = waiting.pop(group)
+                sockets = await self._fan_out(group, batch)
+                next_at[group] = self.loop.time() + sockets * pace
+            if waiting:
+                self.loop.call_at(min(next_at[group] for group in waiting), self.wakeup.set)
+            elif len(next_at) > 1000:
+                next_at = {group: at for group, at in next_at.items() if at > now}
+
+    async def _fan_out(self, group: str, batch: list[dict[str, Any]]) -> int:
+        """The hot path: one joined string, written to every local socket of the group."""
+        members = self.groups.get(group)
+        if not members:
+            return 0
+        html = batch[0]["html"] if len(batch) == 1 else "".join(event["html"] for event in batch)
+        for subscriber in list(members):
+            try:
+                await subscriber.deliver(batch, html)
+            except Exception:
+                logger.exception("delivery to one socket failed")
+        return len(members)
+
+    def _control(self, event: dict[str, Any]) -> None:
+        for subscriber in list(self.groups.get(event.get("group", ""), ())):
+            handler = getattr(subscriber, "on_" + event["type"].replace(".", "_"), None)
+            if handler is not None:
+                self.loop.create_task(handler(event))
+
+    async def _recover(self) -> None:
+        """Retry until the layer takes our subscriptions again (a restarted Redis has none), then catch up."""
+        while True:
+            await asyncio.sleep(settings.HUB_RETRY_SECONDS)
+            if await self._resubscribe_all():
+                logger.warning("channel layer is back: groups re-subscribed, catching sockets up")
+                await self._resync_all()
+                return
+
+    async def _refresh(self) -> None:
+        """channels-redis expires group memberships (group_expiry); a Redis restart drops them: renew."""
+        while True:
+            await asyncio.sleep(settings.HUB_REFRESH_SECONDS)
+            await self._resubscribe_all()
+
+    async def _resubscribe_all(self) -> bool:
+        assert self.channel is not None
+        for group in list(self.groups):
+            try:
+                await self.layer.group_add(group, self.channel)
+            except Exception:
+                logger.warning("channel layer unavailable: could not renew %s", group)
+                return False
+        return True
+
+    async def _resync_all(self) -> None:
+        subscribers = {subscriber for members in self.groups.values() for subscriber in members}
+        for subscriber in subscribers:
+            try:
+                await subscriber.resync()
+            except Exception:
+                logger.exception("catch-up after a channel layer outage failed")
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub(loop: asyncio.AbstractEventLoop | None = None) -> Hub:
+    loop = loop or asyncio.get_running_loop()
+    if loop not in _hubs:
+        layer = get_channel_layer()
+        assert layer is not None
+        _hubs[loop] = Hub(loop, layer)
+    return _hubs[loop]

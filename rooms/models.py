@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.text import slugify
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def count_of(queryset: models.QuerySet[Any]) -> models.Func:
+    """A correlated COUNT(*) subquery: counted through an index, not by joining every row into the query."""
+    counted = queryset.order_by().annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n")
+    return Coalesce(models.Subquery(counted), 0)
+
+
+class RoomQuerySet(models.QuerySet["Room"]):
+    def listed(self) -> RoomQuerySet:
+        """Rooms that appear in the room selector: everything but one-to-one conversations."""
+        return self.exclude(kind=Room.Kind.DIRECT)
+
+    def visible_to(self, user: User | AnonymousUser) -> RoomQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(models.Q(kind=Room.Kind.OPEN) | models.Q(memberships__user=user)).distinct()
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open", "Open"
+        PRIVATE = "private", "Private"
+        DIRECT = "direct", "Direct message"
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OPEN)
+    is_locked = models.BooleanField(
+        "locked", default=False, help_text="A locked room keeps its history but nobody can post."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        if self.kind == Room.Kind.DIRECT:
+            return reverse("rooms:index")
+        return reverse("rooms:detail", args=[self.slug])
+
+    @property
+    def group_name(self) -> str:
+        return Room.group_for(self.pk)
+
+    @staticmethod
+    def group_for(room_id: int) -> str:
+        """The channel-layer group of every socket showing this room."""
+        return f"room-{room_id}"
+
+    @staticmethod
+    def unread_group_for(room_id: int) -> str:
+        """Sockets of this room's members on other pages: they count its unread messages."""
+        return f"unread-{room_id}"
+
+    @property
+    def socket_path(self) -> str:
+        return f"/ws/rooms/{self.slug}/"
+
+    @staticmethod
+    def slug_for(name: str) -> str:
+        return slugify(name)[:80]
+
+    @staticmethod
+    def direct_slug(a: User, b: User) -> str:
+        low, high = sorted([a.pk, b.pk])
+        return f"dm-{low}-{high}"
+
+    def is_member(self, user: User | AnonymousUser) -> bool:
+        return user.is_authenticated and self.memberships.filter(user_id=user.pk).exists()
+
+    def can_read(self, user: User | AnonymousUser) -> bool:
+        if not user.is_authenticated:
+            return False
+        return self.kind == Room.Kind.OPEN or self.is_member(user)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_sidebar(self, user: User) -> MembershipQuerySet:
+        """The user's rooms and conversations with unread counts, DM partners and last messages: one query."""
+        message_model = apps.get_model("messaging", "Message")
+        # Counted per membership from its last read id on: a range of the (room, id) index, not the history.
+        unread = message_model.objects.filter(
+            room=models.OuterRef("room"), id__gt=models.OuterRef("last_read_id"), deleted_at__isnull=True
+        ).exclude(author=models.OuterRef("user"))
+        last_message = message_model.objects.filter(room=models.OuterRef("room"), deleted_at__isnull=True)
+        partner = Membership.objects.filter(room=models.OuterRef("room")).exclude(
+            user=models.OuterRef("user")
+        )
+        return (
+            self.filter(user=user)
+            .select_related("room")
+            .annotate(
+                unread=count_of(unread),
+                partner_name=models.Subquery(partner.values("user__username")[:1]),
+                last_body=models.Subquery(last_message.order_by("-id").values("body")[:1]),
+            )
+            .order_by("room__name")
+        )
+
+
+class Membership(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    # The newest message id this member has seen; unread = messages after it.
+    last_read_id = models.BigIntegerField(default=0)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"

@@ -1,0 +1,12 @@
+"""Request types for views behind login_required (django-htmx's pattern for typed requests)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+    htmx: HtmxDetails

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import wait_live
+
+pytestmark = pytest.mark.browser
+
+
+def test_two_people_chat_live_in_one_room(signed_in, daphne_server, tmp_path):
+    alice = signed_in("alice")
+    bob = signed_in("bob")
+    for page in (alice, bob):
+        page.goto(f"{daphne_server.url}/rooms/lounge/")
+        wait_live(page)
+
+    alice.fill("#composer-body", "Hello Bob <b>not bold</b>")
+    alice.press("#composer-body", "Enter")
+
+    expect(bob.locator("#messages .message").last).to_contain_text("Hello Bob <b>not bold</b>")
+    expect(alice.locator("#composer-body")).to_have_value("")
+    expect(alice.locator("#composer-body")).to_be_focused()
+    assert bob.locator("#messages b").count() == 0
+
+    bob.fill("#composer-body", "Hi Alice!")
+    bob.press("#composer-body", "Enter")
+    expect(alice.locator("#messages .message").last).to_contain_text("Hi Alice!")
+    # Same order for both.
+    assert (
+        alice.locator("#messages .message-body").all_inner_texts()
+        == bob.locator("#messages .message-body").all_inner_texts()
+    )
+    alice.screenshot(path=str(tmp_path / "room-two-users.png"))
+    assert (tmp_path / "room-two-users.png").stat().st_size > 10_000
+
+
+def test_the_room_works_without_javascript(browser, daphne_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{daphne_server.url}/accounts/signup/")
+    page.fill("#id_username", "noscript")
+    page.fill("#id_password1", "a-long-passphrase-42")
+    page.fill("#id_password2", "a-long-passphrase-42")
+    page.click("button[type=submit]")
+    page.goto(f"{daphne_server.url}/rooms/plain/")
+
+    page.fill("#composer-body", "posted the old way")
+    page.click("#composer button[type=submit]")
+
+    expect(page.locator("#messages .message").last).to_contain_text("posted the old way")
+    context.close()
+
+
+def test_the_socket_opens_even_when_the_ws_extension_loads_slowly(signed_in, daphne_server):
+    """On a cold cache hx-ws can arrive well after htmx; htmx must not start without it."""
+    page = signed_in("slowpoke")
+
+    def slow_extension(route):
+        page.wait_for_timeout(400)
+        route.continue_()
+
+    page.route("**/hx-ws.min.js", slow_extension)
+    page.goto(f"{daphne_server.url}/rooms/slow/", wait_until="commit")
+
+    wait_live(page)
+
+
+def test_the_room_selector_shows_live_online_counts(signed_in, daphne_server):
+    watcher = signed_in("lobbyist")
+    visitor = signed_in("visitor")
+    visitor.goto(f"{daphne_server.url}/rooms/busy/")
+    wait_live(visitor)
+    watcher.goto(f"{daphne_server.url}/rooms/")
+    wait_live(watcher)
+    count = watcher.locator("#room-list li", has_text="#busy").locator(".online-count")
+    expect(count).to_have_text("1 online")
+
+    visitor.goto(f"{daphne_server.url}/rooms/")
+
+    expect(count).to_have_text("0 online")

@@ -1,0 +1,1 @@
+"""Fixtures shared with the browser tests live in tests/conftest.py (`cluster`)."""

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import pytest
+
+from messaging import actions
+from messaging.errors import NotAllowed, RateLimited, RoomLocked
+from messaging.forms import MessageForm
+from messaging.models import Message
+from rooms.models import Membership, Room
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, dict]]:
+    calls: list[tuple[str, dict]] = []
+    monkeypatch.setattr("messaging.broadcasts.group_send", lambda group, event: calls.append((group, event)))
+    return calls
+
+
+def test_posting_stores_then_broadcasts_one_rendered_frame_after_commit(
+    room, alice, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = actions.post_message(alice, room, "hello")
+        assert sent == []
+
+    assert len(callbacks) == 1
+    callbacks[0]()
+    groups = [group for group, _ in sent]
+    assert groups == [room.group_name, f"unread-{room.pk}"]
+    assert f'id="message-{message.pk}"' in sent[0][1]["html"]
+    assert sent[0][1]["type"] == "hub.frame"
+    assert sent[0][1]["message_id"] == message.pk
+
+
+def test_marking_read_only_ever_moves_forward(room, alice):
+    Membership.objects.create(room=room, user=alice, last_read_id=10)
+
+    actions.mark_read(alice, room.pk, 5)
+    assert Membership.objects.get(room=room, user=alice).last_read_id == 10
+    actions.mark_read(alice, room.pk, 12)
+    assert Membership.objects.get(room=room, user=alice).last_read_id == 12
+
+
+def test_posting_to_a_locked_room_is_refused(room, alice):
+    actions.set_room_locked(room, True)
+
+    with pytest.raises(RoomLocked):
+        actions.post_message(alice, room, "hello")
+    assert not Message.objects.exists()
+
+
+def test_a_room_locked_after_it_was_loaded_still_refuses(room, alice):
+    Room.objects.filter(pk=room.pk).update(is_locked=True)
+
+    with pytest.raises(RoomLocked):
+        actions.post_message(alice, room, "stale object")
+
+
+def test_a_non_member_cannot_post_to_a_private_room(alice, bob):
+    private = Room.objects.create(name="p", slug="p", kind=Room.Kind.PRIVATE)
+    Membership.objects.create(room=private, user=alice)
+
+    with pytest.raises(NotAllowed):
+        actions.post_message(bob, private, "let me in")
+
+
+def test_the_rate_limit_counts_messages_across_rooms(room, alice, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    other = Room.objects.create(name="other", slug="other")
+    actions.post_message(alice, room, "one")
+    actions.post_message(alice, other, "two")
+
+    with pytest.raises(RateLimited):
+        actions.post_message(alice, room, "three")
+    assert Message.objects.count() == 2
+
+
+def test_the_rate_limit_is_per_user(room, alice, bob, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    actions.post_message(alice, room, "one")
+
+    actions.post_message(bob, room, "mine")
+
+    assert Message.objects.count() == 2
+
+
+def test_opening_a_direct_conversation_twice_gives_the_same_room_with_two_members(alice, bob):
+    first = actions.open_direct(alice, bob)
+    second = actions.open_direct(bob, alice)
+
+    assert first == second
+    assert first.kind == Room.Kind.DIRECT
+    assert set(first.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [
+        ("hi", True),
+        ("", False),
+        ("   ", False),
+        ("\x00\x01\x02", False),
+        ("a" * 4000, True),
+        ("a" * 4001, False),
+    ],
+)
+def test_the_message_form_accepts_and_refuses(body, valid):
+    assert MessageForm(data={"body": body}).is_valid() is valid
+
+
+def test_the_message_form_drops_control_characters_but_keeps_newlines_and_emoji():
+    form = MessageForm(data={"body": "hi\x07 there\nnext 👩‍💻"})
+
+    assert form.is_valid()
+    assert form.cleaned_data["body"] == "hi there\nnext 👩‍💻"

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from messaging import actions
+from messaging.models import Message
+from rooms.models import Membership, Room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MESSAGE_ID = re.compile(r'<article id="message-(\d+)"')
+
+
+def ids_in(frames: list[str]) -> list[int]:
+    return [int(found) for frame in frames for found in MESSAGE_ID.findall(frame)]
+
+
+@database_sync_to_async
+def post_many(room, author, count: int, prefix: str = "m") -> list[int]:
+    return [Message.objects.create(room=room, author=author, body=f"{prefix} {n}").pk for n in range(count)]
+
+
+async def sync(socket, after: int, since=None) -> list[str]:
+    """Send the page's cursor the way its sync form does; the frames up to the new cursor."""
+    since = since or timezone.now()
+    await socket.send(sync="1", after=str(after), since=since.isoformat())
+    start = len(socket.seen)
+    await socket.receive_until('id="sync-since"', timeout=10)
+    return socket.seen[start:]
+
+
+async def test_a_page_that_missed_500_messages_gets_each_once_in_order(connect, room, alice, bob):
+    seen_before = await post_many(room, bob, 3, "before")
+    missed = await post_many(room, bob, 500, "missed")
+    a = await connect("/ws/rooms/general/", alice)
+
+    frames = await sync(a, after=seen_before[-1])
+
+    received = ids_in(frames)
+    assert received == missed
+    assert len(set(received)) == 500
+    assert f'id="sync-after" name="after" value="{missed[-1]}"' in frames[-1]
+
+
+async def test_a_gap_larger_than_the_replay_limit_replaces_the_log_with_the_latest(
+    connect, room, alice, bob, settings
+):
+    settings.CHAT_CATCHUP_LIMIT = 20
+    ids = await post_many(room, bob, 80)
+    a = await connect("/ws/rooms/general/", alice)
+
+    frames = await sync(a, after=0)
+
+    assert 'id="messages" class="messages" role="log"' in frames[0]
+    assert 'hx-swap-oob="true"' in frames[0].split(">", 1)[0]
+    assert ids_in(frames) == ids[-50:]
+
+
+async def test_messages_deleted_while_away_come_back_as_tombstones(connect, room, alice, bob):
+    ids = await post_many(room, bob, 5)
+    left_at = timezone.now() - timedelta(minutes=5)
+    message = await database_sync_to_async(Message.objects.get)(pk=ids[1])
+    await database_sync_to_async(actions.delete_message)(message)
+    a = await connect("/ws/rooms/general/", alice)
+
+    frames = await sync(a, after=ids[-1], since=left_at)
+
+    joined = "".join(frames)
+    assert f'<article id="message-{ids[1]}" class="message message-deleted"' in joined
+    assert 'hx-swap-oob="true"' in joined
+    assert "This message was deleted" in joined
+    assert "m 1" not in joined
+
+
+async def test_live_messages_arriving_before_the_sync_are_held_and_not_doubled(
+    connect, room, alice, bob, settings
+):
+    settings.CHAT_SYNC_GRACE_SECONDS = 30
+    ids = await post_many(room, bob, 2)
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+    await sync(b, after=ids[-1])
+    # Posted through the action, so a live frame is pushed to alice's socket before she syncs.
+    for n in range(3):
+        await b.send(body=f"live {n}")
+        await b.receive_until(f"live {n}")
+    assert await a.hears_nothing_about("live ")
+
+    frames = await sync(a, after=ids[-1])
+    frames += await a.frames_within(0.3)
+
+    received = ids_in(frames)
+    assert len(received) == 3
+    assert received == sorted(received)
+    await b.send(body="after the sync")
+    assert "after the sync" in await a.receive_until("after the sync")
+    assert ids_in(a.seen).count(received[-1]) == 1
+
+
+async def test_a_page_with_nothing_missed_gets_only_its_new_cursor(connect, room, alice, bob):
+    ids = await post_many(room, bob, 3)
+    a = await connect("/ws/rooms/general/", alice)
+
+    frames = await sync(a, after=ids[-1])
+
+    assert ids_in(frames) == []
+    assert len(frames) == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"sync": "1", "after": "not a number", "since": "2026-01-01T00:00:00+00:00"},
+        {"sync": "1", "after": "-5", "since": "2026-01-01T00:00:00+00:00"},
+        {"sync": "1", "after": "3", "since": "yesterday"},
+        {"sync": "1"},
+    ],
+)
+async def test_a_malformed_sync_gets_an_error_and_the_socket_stays_usable(connect, room, alice, values):
+    a = await connect("/ws/rooms/general/", alice)
+
+    await a.send(**values)
+
+    assert "Malformed sync" in await a.receive_until('id="composer-errors"')
+    await a.send(body="still fine")
+    await a.receive_until("still fine")
+
+
+async def test_authors_delete_their_own_messages_for_everyone(connect, room, alice, bob):
+    [mine] = await post_many(room, alice, 1)
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+
+    await a.send(delete=str(mine))
+
+    frame = await b.receive_until(f'id="message-{mine}"')
+    assert "This message was deleted" in frame
+    message = await database_sync_to_async(Message.objects.get)(pk=mine)
+    assert message.is_deleted
+    assert message.revised_at is not None
+
+
+@pytest.mark.parametrize("target", ["someone else's", "unknown", "garbage"])
+async def test_deleting_what_is_not_yours_is_refused(connect, room, alice, bob, target):
+    [theirs] = await post_many(room, bob, 1)
+    a = await connect("/ws/rooms/general/", alice)
+    value = {"someone else's": str(theirs), "unknown": "999999", "garbage": "x1"}[target]
+
+    await a.send(delete=value)
+
+    assert "composer-errors" in await a.receive_until('id="composer-errors"')
+    assert not (await database_sync_to_async(Message.objects.get)(pk=theirs)).is_deleted
+
+
+async def test_signing_out_closes_that_sessions_sockets_with_4401(connect, room, alice):
+    from presence.consumers import CLOSE_NOT_SIGNED_IN
+
+    a = await connect("/ws/rooms/general/", alice)
+    session_key = await database_sync_to_async(_session_key_of)(a)
+
+    await database_sync_to_async(actions.end_session)(session_key)
+
+    assert await a.close_code() == CLOSE_NOT_SIGNED_IN
+
+
+async def test_a_member_removed_from_a_private_room_loses_its_socket_at_once(connect, alice, bob):
+    room = await database_sync_to_async(Room.objects.create)(name="p", slug="p", kind=Room.Kind.PRIVATE)
+    await database_sync_to_async(Membership.objects.create)(room=room, user=alice)
+    membership = await database_sync_to_async(Membership.objects.create)(room=room, user=bob)
+    b = await connect("/ws/rooms/p/", bob)
+
+    await database_sync_to_async(actions.remove_member)(membership)
+
+    assert await b.close_code() == 4403
+    with pytest.raises(Exception, match="member"):
+        await database_sync_to_async(actions.post_message)(bob, room, "still here?")
+
+
+def _session_key_of(socket) -> str:
+    cookie = dict(socket.communicator.scope["headers"])[b"cookie"].decode()
+    return cookie.split("sessionid=", 1)[1]
+
+
+async def test_a_sync_that_comes_after_the_grace_does_not_double_what_went_out_live(
+    connect, room, alice, bob, settings
+):
+    settings.CHAT_SYNC_GRACE_SECONDS = 0  # the page is slow: live frames are released before it syncs
+    ids = await post_many(room, bob, 2)
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+    await sync(b, after=ids[-1])
+    await b.send(body="live before alice syncs")
+    await a.receive_until("live before alice syncs")
+
+    frames = await sync(a, after=ids[-1])
+
+    assert ids_in(frames) == []
+    assert ids_in(a.seen).count(ids_in(a.seen)[-1]) == 1
+    live_id = ids_in(a.seen)[-1]
+    assert f'id="sync-after" name="after" value="{live_id}"' in frames[-1]

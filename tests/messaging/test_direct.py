@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from messaging import actions
+from messaging.models import Message
+from rooms.models import Membership, Room
+from tests.conftest import login_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def dm_slug(a, b) -> str:
+    return Room.direct_slug(a, b)
+
+
+def test_the_first_visit_creates_the_conversation_with_exactly_two_members(alice, bob):
+    response = login_client(alice).get("/dm/bob/")
+
+    assert response.status_code == 200
+    room = Room.objects.get(kind=Room.Kind.DIRECT)
+    assert set(room.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+    page = response.content.decode()
+    assert f'hx-ws:connect="/ws/rooms/{room.slug}/"' in page
+    assert 'id="messages"' in page
+    assert 'name="body"' in page
+
+
+def test_a_dm_to_yourself_gets_a_clear_error_page(alice):
+    response = login_client(alice).get("/dm/alice/")
+
+    assert response.status_code == 400
+    assert "That is you" in response.content.decode()
+    assert not Room.objects.exists()
+
+
+def test_a_dm_to_nobody_gets_a_clear_error_page(alice):
+    response = login_client(alice).get("/dm/ghost/")
+
+    assert response.status_code == 404
+    assert "Nobody here is called" in response.content.decode()
+
+
+def test_a_third_user_cannot_read_a_conversation_by_its_room_address(alice, bob, carol):
+    room = actions.open_direct(alice, bob)
+    Message.objects.create(room=room, author=alice, body="just between us")
+
+    response = login_client(carol).get(f"/rooms/{room.slug}/")
+
+    assert response.status_code == 404
+    assert login_client(carol).post(f"/rooms/{room.slug}/", {"body": "hi"}).status_code == 404
+    assert Message.objects.count() == 1
+
+
+def test_a_member_following_the_room_address_lands_on_the_conversation(alice, bob):
+    room = actions.open_direct(alice, bob)
+
+    response = login_client(alice).get(f"/rooms/{room.slug}/")
+
+    assert response["Location"] == "/dm/bob/"
+
+
+def test_the_no_script_post_works_in_a_conversation(alice, bob):
+    client = login_client(alice)
+
+    response = client.post("/dm/bob/", {"body": "psst"})
+
+    assert response.status_code == 302
+    assert Message.objects.get().room.kind == Room.Kind.DIRECT
+
+
+def test_the_direct_list_shows_the_last_message_and_unread_count(alice, bob):
+    room = actions.open_direct(alice, bob)
+    Message.objects.create(room=room, author=alice, body="first")
+    Message.objects.create(room=room, author=alice, body="second")
+
+    page = login_client(bob).get("/dm/").content.decode()
+
+    assert "@alice" in page
+    assert "second" in page
+    assert '2<span class="visually-hidden"> unread' in page
+
+
+def test_opening_the_conversation_clears_its_unread_count(alice, bob):
+    room = actions.open_direct(alice, bob)
+    message = Message.objects.create(room=room, author=alice, body="hello")
+    client = login_client(bob)
+
+    client.get("/dm/alice/")
+
+    assert Membership.objects.get(room=room, user=bob).last_read_id == message.pk
+    assert '<span class="visually-hidden"> unread' not in client.get("/dm/").content.decode()
+
+
+async def test_a_third_user_who_knows_the_socket_address_is_closed_with_4403(connect, alice, bob, carol):
+    room = await database_sync_to_async(actions.open_direct)(alice, bob)
+
+    socket = await connect(f"/ws/rooms/{room.slug}/", carol, wait_live=False)
+
+    assert await socket.close_code() == 4403
+
+
+async def test_a_dm_reaches_the_recipient_live_and_raises_their_unread_badge_elsewhere(
+    connect, room, alice, bob
+):
+    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    bob_elsewhere = await connect("/ws/rooms/general/", bob)
+    bob_in_dm = await connect(f"/ws/rooms/{dm.slug}/", bob)
+    alice_in_dm = await connect(f"/ws/rooms/{dm.slug}/", alice)
+
+    await alice_in_dm.send(body="are you there?")
+
+    assert "are you there?" in await bob_in_dm.receive_until("message-")
+    badge = await bob_elsewhere.receive_until(f'id="unread-{dm.pk}"')
+    assert 'hx-swap-oob="beforeend"' in badge
+    assert f'<i data-author="{alice.pk}"></i>' in badge
+    assert await bob_elsewhere.hears_nothing_about("are you there?")
+
+
+async def test_a_new_conversation_appears_in_the_recipients_sidebar_and_counts_from_then(
+    connect, room, alice, bob
+):
+    bob_page = await connect("/ws/rooms/general/", bob)
+
+    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    added = await bob_page.receive_until('id="direct-list"')
+    assert "@alice" in added
+    assert f'id="unread-{dm.pk}"' in added
+
+    await database_sync_to_async(actions.post_message)(alice, dm, "first words")
+    assert f'id="unread-{dm.pk}"' in await bob_page.receive_until("<i data-author")
+
+
+async def test_the_badge_fragment_is_the_same_for_every_member(connect, room, alice, bob, carol):
+    b = await connect("/ws/lobby/", bob)
+    c = await connect("/ws/lobby/", carol)
+    await database_sync_to_async(Membership.objects.create)(room=room, user=bob)
+    await database_sync_to_async(Membership.objects.create)(room=room, user=carol)
+    b2 = await connect("/ws/lobby/", bob)
+    c2 = await connect("/ws/lobby/", carol)
+    assert b
+    assert c
+
+    await database_sync_to_async(actions.post_message)(alice, room, "news")
+
+    assert await b2.receive_until("<i data-author") == await c2.receive_until("<i data-author")
+
+
+async def test_messages_seen_live_are_read_once_the_page_closes(connect, alice, bob):
+    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    b = await connect(f"/ws/rooms/{dm.slug}/", bob)
+    message = await database_sync_to_async(actions.post_message)(alice, dm, "seen live")
+    await b.receive_until("seen live")
+
+    await b.disconnect()
+
+    membership = await database_sync_to_async(Membership.objects.get)(room=dm, user=bob)
+    assert membership.last_read_id == message.pk

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from presence import tracker
+from presence.models import Connection
+from presence.notifier import notifier
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def online_list(frame: str) -> str:
+    return frame[frame.index('id="online-users"') :]
+
+
+async def test_arriving_in_a_room_shows_the_newcomer_in_everyones_online_list(connect, room, alice, bob):
+    a = await connect("/ws/rooms/general/", alice)
+
+    b = await connect("/ws/rooms/general/", bob)
+
+    for socket in (a, b):
+        frame = await socket.receive_until(">bob</a>")
+        assert ">alice</a>" in online_list(frame)
+
+
+async def test_leaving_removes_the_user_from_the_list_for_everyone_else(connect, room, alice, bob):
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+    await a.receive_until(">bob</a>")
+
+    await b.disconnect()
+
+    frame = await a.receive_until('id="online-users"')
+    assert ">bob</a>" not in frame
+    assert ">alice</a>" in frame
+
+
+async def test_a_second_tab_counts_once_and_closing_it_changes_nothing_for_others(connect, room, alice, bob):
+    a = await connect("/ws/rooms/general/", alice)
+    b1 = await connect("/ws/rooms/general/", bob)
+    await a.receive_until(">bob</a>")
+    b2 = await connect("/ws/rooms/general/", bob)
+    assert online_list(b2.seen[-1]).count(">bob</a>") == 1
+    await a.frames_within(0.2)  # the joins' announcements may come in more than one batch: let them settle
+
+    await b2.disconnect()
+
+    late = await a.frames_within(0.3)
+    assert not [f for f in late if "online-users" in f], (late, a.seen)
+    assert await database_sync_to_async(Connection.objects.online_usernames)(room.pk) == ["alice", "bob"]
+    await b1.disconnect()
+    assert ">bob</a>" not in await a.receive_until('id="online-users"')
+
+
+async def test_a_join_is_one_render_for_the_whole_room(connect, room, alice, bob, carol, monkeypatch):
+    renders: list[str] = []
+    from presence import broadcasts
+
+    original = broadcasts.render_to_string
+
+    def counting(name, context):
+        renders.append(name)
+        return original(name, context)
+
+    monkeypatch.setattr(broadcasts, "render_to_string", counting)
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+    await a.receive_until(">bob</a>")
+    await a.frames_within(0.2)  # the joins' announcements may come in more than one batch: let them settle
+    renders.clear()
+
+    await connect("/ws/rooms/general/", carol)
+    await a.receive_until(">carol</a>")
+    await b.receive_until(">carol</a>")
+
+    assert renders.count("presence/_online_users.html") == 1
+
+
+async def test_connections_of_a_dead_server_expire_and_lists_correct_themselves(
+    connect, room, alice, bob, settings
+):
+    settings.PRESENCE_HEARTBEAT_SECONDS = 0.05
+    a = await connect("/ws/rooms/general/", alice)
+    # A crashed process: its row stays but nobody refreshes it.
+    await database_sync_to_async(Connection.objects.create)(
+        key="ghost", user=bob, room=room, server="dead", last_seen=timezone.now()
+    )
+    notifier().changed(room.pk)
+    await a.receive_until(">bob</a>")
+    await database_sync_to_async(Connection.objects.filter(server="dead").update)(
+        last_seen=timezone.now() - timedelta(seconds=settings.PRESENCE_TTL_SECONDS + 1)
+    )
+
+    frame = await a.receive_until('id="online-users"', timeout=3)
+
+    assert ">bob</a>" not in frame
+    assert not await database_sync_to_async(Connection.objects.filter(server="dead").exists)()
+
+
+async def test_the_heartbeat_keeps_live_connections_fresh(connect, room, alice, settings):
+    settings.PRESENCE_HEARTBEAT_SECONDS = 0.05
+    await connect("/ws/rooms/general/", alice)
+    await database_sync_to_async(Connection.objects.update)(last_seen=timezone.now() - timedelta(seconds=30))
+
+    await asyncio.sleep(0.3)
+
+    row = await database_sync_to_async(Connection.objects.get)()
+    assert row.server == tracker.SERVER_ID
+    assert timezone.now() - row.last_seen < timedelta(seconds=5)
+
+
+async def test_the_room_selector_socket_gets_live_online_counts(connect, room, alice, bob):
+    lobby = await connect("/ws/lobby/", alice)
+
+    b = await connect("/ws/rooms/general/", bob)
+    frame = await lobby.receive_until(f'id="room-count-{room.pk}"')
+    assert "1 online" in frame
+
+    await b.disconnect()
+    assert "0 online" in await lobby.receive_until(f'id="room-count-{room.pk}"')
+
+
+async def test_every_page_hears_the_total_of_people_online(connect, room, alice, bob):
+    a = await connect("/ws/lobby/", alice)
+
+    await connect("/ws/rooms/general/", bob)
+
+    # Joins are announced in coalesced batches: alice's own may come first, then the one counting bob.
+    assert 'id="online-total"' in await a.receive_until("2 online")
+
+
+async def test_an_anonymous_lobby_socket_is_closed_with_4401(connect, db):
+    socket = await connect("/ws/lobby/", None, wait_live=False)
+
+    assert await socket.close_code() == 4401
