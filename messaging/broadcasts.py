@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from messaging.models import Message
+
+logger = logging.getLogger(__name__)
 
 
 def user_group(user_id: int) -> str:
@@ -40,8 +43,13 @@ serving_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("serving
 def group_send(group: str, event: dict[str, Any]) -> None:
     """Where every broadcast leaves for the channel layer; each process's hub receives it."""
     loop = serving_loop.get()
-    if loop is not None and loop.is_running():
-        hub(loop).publish_threadsafe(group, {**event, "group": group})
+    if loop is not None:
+        # Never async_to_sync here: if the loop stopped meanwhile (shutdown), asgiref would queue onto it and
+        # block this thread, which every later database call of the process shares, forever.
+        try:
+            hub(loop).publish_threadsafe(group, {**event, "group": group})
+        except RuntimeError:  # closed: its sockets are gone, and other processes' pages catch up by cursor
+            logger.warning("event loop closed: broadcast to %s dropped", group)
         return
     layer = get_channel_layer()
     assert layer is not None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
@@ -28,6 +30,17 @@ ORIGIN = "http://localhost"
 def fresh_channel_layer() -> None:
     # Each test runs on its own event loop; a layer from an earlier test holds queues bound to a dead loop.
     channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
+def database_thread_left_free() -> Iterator[None]:
+    """Socket tests share asgiref's one database thread; a test that leaves it blocked would hang every later
+    one until the suite's time runs out. Stop the run at once instead, naming the test that did it."""
+    yield
+    try:
+        SyncToAsync.single_thread_executor.submit(lambda: None).result(timeout=30)
+    except concurrent.futures.TimeoutError:
+        pytest.exit("this test left the shared database thread blocked; later socket tests would hang", 3)
 
 
 @pytest.fixture
