@@ -44,6 +44,8 @@ class Hub:
         self.pending: list[dict[str, Any]] = []
         self.wakeup = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        self.incoming: deque[tuple[str, dict[str, Any]]] = deque()  # from worker threads
+        self.wake_pending = False
         self.outgoing: deque[tuple[str, dict[str, Any]]] = deque()
         self.publisher: asyncio.Task[None] | None = None
 
@@ -69,11 +71,19 @@ class Hub:
             self._stop()
 
     def publish_threadsafe(self, group: str, event: dict[str, Any]) -> None:
-        """From a worker thread: queue a group send on this loop and return at once; sent in order."""
-        self.loop.call_soon_threadsafe(self._queue_publish, group, event)
+        """From a worker thread: queue a group send on this loop and return at once; sent in order.
 
-    def _queue_publish(self, group: str, event: dict[str, Any]) -> None:
-        self.outgoing.append((group, event))
+        Waking the loop is a syscall, and the thread then waits for the GIL behind the busy loop: one wake-up
+        serves every event queued until the loop gets to it (a message and its unread mark, say)."""
+        self.incoming.append((group, event))  # deque appends are atomic
+        if not self.wake_pending:
+            self.wake_pending = True
+            self.loop.call_soon_threadsafe(self._take_incoming)
+
+    def _take_incoming(self) -> None:
+        self.wake_pending = False  # first: an event appended from now on schedules another call
+        while self.incoming:
+            self.outgoing.append(self.incoming.popleft())
         if self.publisher is None or self.publisher.done():
             self.publisher = self.loop.create_task(self._publish())
 

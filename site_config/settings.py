@@ -205,7 +205,7 @@ HUB_RETRY_SECONDS = env_int("HUB_RETRY_SECONDS", 1)
 HUB_REFRESH_SECONDS = env_int("HUB_REFRESH_SECONDS", 600)
 # After a fan-out to N sockets of this process, the same group waits N x this many microseconds before the
 # next one; frames arriving meanwhile are joined. 0 sends every frame at once.
-HUB_FANOUT_PACE_US = env_int("HUB_FANOUT_PACE_US", 100)
+HUB_FANOUT_PACE_US = env_int("HUB_FANOUT_PACE_US", 25)
 # A reconnecting page replays up to this many missed messages; beyond it, its log is replaced by the latest.
 CHAT_CATCHUP_LIMIT = env_int("CHAT_CATCHUP_LIMIT", 1000)
 # A room socket holds live messages back until its page has synced (catch-up); a client that never syncs

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from messaging import actions
 from messaging.errors import NotAllowed, RateLimited, RoomLocked
@@ -115,3 +118,24 @@ def test_the_message_form_drops_control_characters_but_keeps_newlines_and_emoji(
 
     assert form.is_valid()
     assert form.cleaned_data["body"] == "hi there\nnext 👩‍💻"
+
+
+def test_a_rate_limit_of_zero_messages_turns_it_off(room, alice, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 0
+
+    for n in range(12):
+        actions.post_message(alice, room, f"message {n}")
+
+    assert Message.objects.filter(author=alice).count() == 12
+
+
+def test_messages_older_than_the_window_do_not_count(room, alice, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 2
+    old = actions.post_message(alice, room, "yesterday")
+    Message.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1))
+    actions.post_message(alice, room, "today")
+
+    actions.post_message(alice, room, "still allowed")
+
+    with pytest.raises(RateLimited):
+        actions.post_message(alice, room, "one too many")
