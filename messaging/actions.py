@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from messaging import broadcasts
-from messaging.errors import NotAllowed, RateLimited, RoomLocked
+from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked
 from messaging.models import Message
 from rooms.models import Membership, Room
 
@@ -25,37 +29,76 @@ def check_can_post(user: User, room: Room) -> None:
         raise RoomLocked("This room is locked: nobody can post here.")
 
 
-def check_rate_limit(user: User) -> None:
-    """Counted from the database, so the limit holds across rooms, tabs and server processes."""
-    limit = settings.CHAT_RATE_LIMIT_MESSAGES
-    if limit <= 0:  # turned off
-        return
-    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
-    # Is there a limit-th message in the window? One row off the (author, created_at) index: cheaper than
-    # COUNT over a sliced subquery, and this runs for every message.
-    nth_recent = (
-        Message.objects.filter(author=user, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("pk", flat=True)[limit - 1 : limit]
+def rate_limited() -> RateLimited:
+    return RateLimited(
+        f"Slow down: at most {settings.CHAT_RATE_LIMIT_MESSAGES} messages "
+        f"every {settings.CHAT_RATE_LIMIT_SECONDS} seconds."
     )
-    if nth_recent:
-        raise RateLimited(
-            f"Slow down: at most {settings.CHAT_RATE_LIMIT_MESSAGES} messages "
-            f"every {settings.CHAT_RATE_LIMIT_SECONDS} seconds."
-        )
+
+
+def allowances(users: Iterable[User]) -> dict[int, float]:
+    """How many more messages each user may send now, in one query off the (author, created_at) index.
+    Counted from the database, so the limit holds across rooms, tabs and server processes."""
+    limit = settings.CHAT_RATE_LIMIT_MESSAGES
+    user_ids = {user.pk for user in users}
+    if limit <= 0:  # turned off
+        return dict.fromkeys(user_ids, math.inf)
+    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    recent = (
+        Message.objects.filter(author_id__in=user_ids, created_at__gte=since)
+        .order_by()
+        .values_list("author_id")
+        .annotate(sent=Count("pk"))
+    )
+    sent = dict(recent)
+    return {user_id: limit - sent.get(user_id, 0) for user_id in user_ids}
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message someone asked to send; `body` has been validated by MessageForm."""
+
+    user: User
+    room: Room
+    body: str
+
+
+def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
+    """Posts that arrived together, stored in one transaction in arrival order: one result per post, the
+    stored message or why it was refused. Each is broadcast once everything is committed."""
+    results: list[Message | ActionRefused] = []
+    with transaction.atomic():
+        # Re-read (and on PostgreSQL lock, in id order) the rooms: one may have been locked since the caller
+        # loaded it, and serialising a room's posts makes its ids commit in order, which catch-up relies on.
+        rooms = Room.objects.select_for_update().order_by("pk").in_bulk({post.room.pk for post in posts})
+        allowed = allowances(post.user for post in posts)
+        stored: list[Message] = []
+        for post in posts:
+            room = rooms.get(post.room.pk)
+            try:
+                if room is None:
+                    raise NotAllowed("This room no longer exists.")
+                check_can_post(post.user, room)
+                if allowed[post.user.pk] < 1:
+                    raise rate_limited()
+            except ActionRefused as refusal:
+                results.append(refusal)
+                continue
+            allowed[post.user.pk] -= 1
+            message = Message(room=room, author=post.user, body=post.body)
+            stored.append(message)
+            results.append(message)
+        Message.objects.bulk_create(stored)
+        transaction.on_commit(lambda: broadcasts.messages_created(stored), robust=True)
+    return results
 
 
 def post_message(user: User, room: Room, body: str) -> Message:
-    """`body` has been validated by MessageForm."""
-    with transaction.atomic():
-        # Re-read (and on PostgreSQL lock) the room: it may have been locked since the caller loaded it, and
-        # serialising a room's posts makes its message ids commit in order, which catch-up cursors rely on.
-        room = Room.objects.select_for_update().get(pk=room.pk)
-        check_can_post(user, room)
-        check_rate_limit(user)
-        message = Message.objects.create(room=room, author=user, body=body)
-        transaction.on_commit(lambda: broadcasts.message_created(message), robust=True)
-    return message
+    """One post (the no-JavaScript form): the stored message, or the refusal raised."""
+    [result] = post_messages([Post(user, room, body)])
+    if isinstance(result, ActionRefused):
+        raise result
+    return result
 
 
 def delete_message(message: Message) -> Message:

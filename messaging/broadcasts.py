@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +67,13 @@ def send_html(group: str, html: str, message_id: int | None = None) -> None:
     group_send(group, {"type": "hub.frame", "html": html, "message_id": message_id})
 
 
-def message_created(message: Message) -> None:
-    html = render_to_string("messaging/_message_appended.html", {"message": message})
-    send_html(message.room.group_name, html, message_id=message.pk)
-    # Members on other pages: the same mark for all of them; each page's CSS ignores its viewer's own marks.
-    bump = render_to_string("messaging/_unread_bump.html", {"message": message})
-    send_html(Room.unread_group_for(message.room_id), bump)
+def messages_created(messages: Iterable[Message]) -> None:
+    for message in messages:
+        html = render_to_string("messaging/_message_appended.html", {"message": message})
+        send_html(message.room.group_name, html, message_id=message.pk)
+        # Members on other pages: the same mark for all of them; each page's CSS ignores its viewer's own.
+        bump = render_to_string("messaging/_unread_bump.html", {"message": message})
+        send_html(Room.unread_group_for(message.room_id), bump)
 
 
 def message_changed(message: Message) -> None:

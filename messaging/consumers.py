@@ -17,6 +17,7 @@ from django.utils import timezone
 from messaging import actions, catchup, fragments
 from messaging.errors import ActionRefused
 from messaging.forms import MessageForm
+from messaging.writer import writer
 from presence.consumers import CLOSE_FORBIDDEN, CLOSE_NO_SUCH_ROOM, PresenceConsumer
 from rooms.models import Room
 
@@ -152,18 +153,17 @@ class RoomConsumer(PresenceConsumer):
             return
         await self.send(text_data=await self.post(frame))
 
-    @database_sync_to_async
-    def post(self, frame: dict[str, Any]) -> str:
+    async def post(self, frame: dict[str, Any]) -> str:
         assert self.room is not None
         body = frame.get("body")
         form = MessageForm(data={"body": body if isinstance(body, str) else ""})
         if not form.is_valid():
             return fragments.errors(str(error) for error in form.errors["body"])
-        try:
-            actions.post_message(self.scope["user"], self.room, form.cleaned_data["body"])
-        except ActionRefused as refusal:
-            return fragments.errors([refusal.message])
-        return fragments.composer_reset(self.room)
+        result = await writer().post(actions.Post(self.scope["user"], self.room, form.cleaned_data["body"]))
+        if isinstance(result, ActionRefused):
+            return fragments.errors([result.message])
+        # The room as stored with the message: the composer shows its current name and lock.
+        return fragments.composer_reset(result.room)
 
     @database_sync_to_async
     def delete(self, message_id: Any) -> str:

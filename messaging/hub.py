@@ -10,7 +10,7 @@ socket to catch up.
 Frames that queue up while a fan-out is in progress go out together, joined into one WebSocket message per
 socket: htmx applies each out-of-band fragment in it as usual. A group is also paced by its size: after a
 fan-out to N local sockets, the next one to that group waits N x HUB_FANOUT_PACE_US, so a room of 1,000
-gets at most ~10 writes a second per socket (each carrying every message since) while small rooms are
+gets at most ~40 writes a second per socket (each carrying every message since) while small rooms are
 not held back. A socket write is the dominant cost (daphne's transport); this bounds it.
 """
 
@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections import defaultdict, deque
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
+
+from messaging.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -227,13 +228,10 @@ class Hub:
                 logger.exception("catch-up after a channel layer outage failed")
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+def _new_hub(loop: asyncio.AbstractEventLoop) -> Hub:
+    layer = get_channel_layer()
+    assert layer is not None
+    return Hub(loop, layer)
 
 
-def hub(loop: asyncio.AbstractEventLoop | None = None) -> Hub:
-    loop = loop or asyncio.get_running_loop()
-    if loop not in _hubs:
-        layer = get_channel_layer()
-        assert layer is not None
-        _hubs[loop] = Hub(loop, layer)
-    return _hubs[loop]
+hub = PerLoop(_new_hub)

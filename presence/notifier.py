@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from messaging.per_loop import PerLoop
 from presence import broadcasts, tracker
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,4 @@ class Notifier:
                 logger.exception("presence heartbeat failed")
 
 
-_notifiers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Notifier] = weakref.WeakKeyDictionary()
-
-
-def notifier() -> Notifier:
-    loop = asyncio.get_running_loop()
-    if loop not in _notifiers:
-        _notifiers[loop] = Notifier(loop)
-    return _notifiers[loop]
+notifier = PerLoop(Notifier)

@@ -37,6 +37,41 @@ def test_posting_stores_then_broadcasts_one_rendered_frame_after_commit(
     assert sent[0][1]["message_id"] == message.pk
 
 
+def test_posts_stored_together_keep_their_order_and_each_refusal_stays_with_its_post(
+    room, alice, bob, settings, sent, django_capture_on_commit_callbacks
+):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    locked = Room.objects.create(name="locked", slug="locked", is_locked=True)
+    posts = [
+        actions.Post(alice, room, "a1"),
+        actions.Post(bob, room, "b1"),
+        actions.Post(bob, room, "b2: over the limit"),
+        actions.Post(alice, locked, "into a locked room"),
+    ]
+    gone = Room.objects.create(name="gone", slug="gone")
+    posts.append(actions.Post(alice, gone, "into a deleted room"))
+    gone.delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results = actions.post_messages(posts)
+
+    assert [type(result).__name__ for result in results] == [
+        "Message",
+        "Message",
+        "RateLimited",
+        "RoomLocked",
+        "NotAllowed",
+    ]
+    assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == ["a1", "b1"]
+    first, second = results[0], results[1]
+    assert isinstance(first, Message)
+    assert isinstance(second, Message)
+    assert first.pk < second.pk
+    # Broadcast after commit, in order, each rendered once.
+    frames = [event["message_id"] for group, event in sent if group == room.group_name]
+    assert frames == [first.pk, second.pk]
+
+
 def test_marking_read_only_ever_moves_forward(room, alice):
     Membership.objects.create(room=room, user=alice, last_read_id=10)
 

@@ -1,0 +1,57 @@
+"""Posts from this process's sockets, stored a batch at a time.
+
+Each post used to be its own trip to the database thread and its own transaction, then its own fan-out
+write to every socket in the room. Posts that arrive while a batch is being stored now wait for the next
+one and go in together: one thread hop and one transaction for the batch, and their broadcasts leave in
+one burst, which the hub joins into one write per socket. With nothing in flight a post goes at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+
+from messaging import actions
+from messaging.errors import ActionRefused
+from messaging.models import Message
+from messaging.per_loop import PerLoop
+
+logger = logging.getLogger(__name__)
+
+# Bounds a transaction (and so how long the database's write lock is held) whatever the backlog.
+MAX_BATCH = 100
+
+Pending = tuple[actions.Post, "asyncio.Future[Message | ActionRefused]"]
+
+
+class Writer:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: list[Pending] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def post(self, post: actions.Post) -> Message | ActionRefused:
+        future: asyncio.Future[Message | ActionRefused] = self.loop.create_future()
+        self.queue.append((post, future))
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._store())
+        return await future
+
+    async def _store(self) -> None:
+        while self.queue:
+            batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+            try:
+                results = await database_sync_to_async(actions.post_messages)([post for post, _ in batch])
+            except Exception as error:  # the database failed: every sender in the batch hears of it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # its socket may have gone meanwhile
+                    future.set_result(result)
+
+
+writer = PerLoop(Writer)
