@@ -12,7 +12,7 @@ from messaging import actions
 from messaging.errors import ActionRefused
 from messaging.forms import MessageForm
 from messaging.models import Message
-from presence.models import Connection
+from presence.broadcasts import online_list
 from rooms.models import Membership, Room
 from site_config.types import AuthedRequest
 
@@ -40,7 +40,7 @@ def chat_page(request: AuthedRequest, room: Room) -> HttpResponse:
         "chat_messages": messages,
         "errors": errors,
         "value": request.POST.get("body", "") if errors else "",
-        "online_usernames": Connection.objects.online_usernames(room.pk),
+        "online": online_list(room.pk),
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
         "direct_partner": room.memberships.exclude(user=request.user).select_related("user").first()

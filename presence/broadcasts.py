@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from messaging.broadcasts import send_html
@@ -12,6 +14,16 @@ from rooms.models import Room
 
 LOBBY_GROUP = "lobby"
 TOTAL_GROUP = "online-total"
+
+
+def online_list(room_id: int) -> dict[str, Any]:
+    """Who is online in a room, for its page and its pushes: the first PRESENCE_LIST_LIMIT names and how many
+    more. Every change goes to every socket in the room, so the list's size is paid once per viewer per
+    change: a room of 1,000 would otherwise push 1,000 names to 1,000 sockets each time someone comes or
+    goes."""
+    usernames = Connection.objects.online_usernames(room_id)
+    limit = settings.PRESENCE_LIST_LIMIT
+    return {"usernames": usernames[:limit], "more": max(len(usernames) - limit, 0)}
 
 
 def online_changed(room_ids: Iterable[int | None]) -> None:
@@ -27,10 +39,7 @@ def online_changed(room_ids: Iterable[int | None]) -> None:
         )
         send_html(LOBBY_GROUP, lobby_html)
     for room_id in rooms:
-        html = render_to_string(
-            "presence/_online_users.html",
-            {"usernames": Connection.objects.online_usernames(room_id), "oob": True},
-        )
+        html = render_to_string("presence/_online_users.html", {**online_list(room_id), "oob": True})
         send_html(Room.group_for(room_id), html)
     total = Connection.objects.online_total()
     send_html(

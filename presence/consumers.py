@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from messaging.broadcasts import serving_loop, session_group, user_group
 from messaging.hub import hub
 from presence import broadcasts, tracker
-from presence.models import Connection
 from presence.notifier import notifier
 from rooms.models import Membership, Room
 
@@ -33,8 +32,7 @@ def unread_groups(user: Any, except_room: int | None) -> list[str]:
 
 @database_sync_to_async
 def online_users_html(room_id: int) -> str:
-    usernames = Connection.objects.online_usernames(room_id)
-    return render_to_string("presence/_online_users.html", {"usernames": usernames, "oob": True})
+    return render_to_string("presence/_online_users.html", {**broadcasts.online_list(room_id), "oob": True})
 
 
 class PresenceConsumer(AsyncWebsocketConsumer):

@@ -199,6 +199,8 @@ PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60)
 PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 20)
 # Joins and leaves within this window are announced together (one render per room).
 PRESENCE_BROADCAST_DELAY_MS = env_int("PRESENCE_BROADCAST_DELAY_MS", 250)
+# A room's online list names at most this many people, then says how many more.
+PRESENCE_LIST_LIMIT = env_int("PRESENCE_LIST_LIMIT", 100)
 # The process-local fan-out (messaging/hub.py): retry pause while the channel layer is down, and how often
 # its group subscriptions are renewed (channels-redis expires them after a day, a Redis restart drops them).
 HUB_RETRY_SECONDS = env_int("HUB_RETRY_SECONDS", 1)
