@@ -130,6 +130,8 @@ class Hub:
         for task in self.tasks:
             task.cancel()
         self.tasks = []
+        # channels-redis's pub/sub layer deletes a channel whose receive is cancelled: start afresh next time.
+        self.channel = None
 
     async def _relay(self) -> None:
         """Takes events off the layer as fast as they come; the dispatcher sends whatever has gathered."""

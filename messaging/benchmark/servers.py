@@ -35,7 +35,7 @@ def rss_kb(pid: int) -> int:
 
 def production_env(database_url: str, **extra: str) -> dict[str, str]:
     """Production settings for a server on loopback (plain HTTP); processes sharing it share a secret key."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL", "DATABASE_URL"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_URL"))}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "site_config.settings",

@@ -6,31 +6,32 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.live_server import ROOT
+from tests.services import fresh_redis
+
+TINY = "--clients 4 --senders 2 --rates 5 --seconds 1 --ingest-senders 3 --ingest-seconds 1"
 
 
-def test_the_benchmark_runs_on_a_tiny_configuration_and_writes_its_json(tmp_path):
-    output = tmp_path / "bench.json"
-    args = "--clients 4 --senders 2 --rates 5 --seconds 1 --ingest-senders 3 --ingest-seconds 1"
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "bench",
-            "--scenarios",
-            "baseline,daphne-memory",
-            *args.split(),
-            "--json",
-            str(output),
-        ],
+        [sys.executable, "manage.py", "bench", *TINY.split(), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_the_benchmark_runs_on_a_tiny_configuration_and_writes_its_json(tmp_path):
+    output = tmp_path / "bench.json"
+
+    result = bench("--scenarios", "baseline,daphne-memory", "--json", str(output))
+
     assert "| daphne-memory |" in result.stdout
     report = json.loads(output.read_text())
     ours = report["scenarios"]["daphne-memory"]
@@ -39,3 +40,16 @@ def test_the_benchmark_runs_on_a_tiny_configuration_and_writes_its_json(tmp_path
     assert ours["ingest_stored_per_s"] > 0
     assert "rss_idle_kb_per_socket" in ours
     assert "sustained_vs_baseline" in ours
+
+
+@pytest.mark.services
+def test_the_redis_scenarios_deliver_through_both_channels_redis_layers(tmp_path):
+    output = tmp_path / "bench.json"
+
+    scenarios = "daphne-redis,daphne-redis-pubsub"
+    bench("--scenarios", scenarios, "--redis-url", fresh_redis(), "--json", str(output))
+
+    report = json.loads(output.read_text())
+    for scenario in ("daphne-redis", "daphne-redis-pubsub"):
+        assert report["scenarios"][scenario]["steps"][0]["delivery_ratio"] == 1.0
+        assert report["scenarios"][scenario]["ingest_fan_out_ratio"] == 1.0

@@ -27,6 +27,7 @@ SCENARIOS = {
     "daphne-memory": ("daphne", "memory", 1),
     "daphne-redis": ("daphne", "redis", 1),
     "daphne-redis-2proc": ("daphne", "redis", 2),
+    "daphne-redis-pubsub": ("daphne", "redis-pubsub", 1),
     "uvicorn-memory": ("uvicorn", "memory", 1),
 }
 P99_TARGET_MS = 250
@@ -116,14 +117,16 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
     kind, layer, processes = SCENARIOS[name]
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
         workdir = Path(tmp)
-        if layer == "redis":
+        on_redis = layer in ("redis", "redis-pubsub")
+        if on_redis:
             import redis
 
             redis.Redis.from_url(redis_url).flushdb()
         # The benchmark measures fan-out, not the flood limit: raised, not off, so its check still runs.
         extra = {"CHAT_RATE_LIMIT_MESSAGES": "1000000000"}
-        if layer == "redis":
+        if on_redis:
             extra["REDIS_URL"] = redis_url
+            extra["REDIS_LAYER"] = "pubsub" if layer == "redis-pubsub" else "core"
         env = servers.production_env(f"sqlite:///{workdir / 'bench.sqlite3'}", **extra)
         cookies: list[str] = [""] * plan.clients
         ingest_cookies: list[str] = []
