@@ -45,9 +45,9 @@ class Hub:
         self.pending: list[dict[str, Any]] = []
         self.wakeup = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
-        self.incoming: deque[tuple[str, dict[str, Any]]] = deque()  # from worker threads
-        self.wake_pending = False
+        # Appended to by worker threads (deque appends and pops are atomic), sent from the loop.
         self.outgoing: deque[tuple[str, dict[str, Any]]] = deque()
+        self.wake_pending = False
         self.publisher: asyncio.Task[None] | None = None
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
@@ -76,15 +76,13 @@ class Hub:
 
         Waking the loop is a syscall, and the thread then waits for the GIL behind the busy loop: one wake-up
         serves every event queued until the loop gets to it (a message and its unread mark, say)."""
-        self.incoming.append((group, event))  # deque appends are atomic
+        self.outgoing.append((group, event))
         if not self.wake_pending:
             self.wake_pending = True
-            self.loop.call_soon_threadsafe(self._take_incoming)
+            self.loop.call_soon_threadsafe(self._start_publisher)
 
-    def _take_incoming(self) -> None:
-        self.wake_pending = False  # first: an event appended from now on schedules another call
-        while self.incoming:
-            self.outgoing.append(self.incoming.popleft())
+    def _start_publisher(self) -> None:
+        self.wake_pending = False  # an event appended from now on wakes the loop again
         if self.publisher is None or self.publisher.done():
             self.publisher = self.loop.create_task(self._publish())
 

@@ -6,7 +6,6 @@ that made them."""
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -16,11 +15,14 @@ T = TypeVar("T")
 class PerLoop(Generic[T]):
     def __init__(self, factory: Callable[[asyncio.AbstractEventLoop], T]) -> None:
         self.factory = factory
-        self.instances: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = weakref.WeakKeyDictionary()
+        # A plain dict: each helper holds its loop, so weak keys would never be released anyway.
+        self.instances: dict[asyncio.AbstractEventLoop, T] = {}
 
     def __call__(self, loop: asyncio.AbstractEventLoop | None = None) -> T:
         loop = loop or asyncio.get_running_loop()
         instance = self.instances.get(loop)
         if instance is None:
+            for closed in [known for known in self.instances if known.is_closed()]:
+                del self.instances[closed]
             instance = self.instances[loop] = self.factory(loop)
         return instance
