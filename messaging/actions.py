@@ -142,12 +142,13 @@ def delete_room(room: Room) -> None:
 
 
 def open_direct(user: User, other: User) -> Room:
-    """The one conversation between two people, created with both as its only members on first visit."""
+    """The one conversation between two people, created with both as its only members by its first message
+    or its first socket (never by a page view)."""
     with transaction.atomic():
         low, high = sorted([user, other], key=lambda u: u.pk)
         room, created = Room.objects.get_or_create(
             slug=Room.direct_slug(user, other),
-            defaults={"name": f"{low.get_username()} & {high.get_username()}", "kind": Room.Kind.DIRECT},
+            defaults={"name": Room.direct_name(user, other), "kind": Room.Kind.DIRECT},
         )
         if created:
             Membership.objects.bulk_create(

@@ -1,37 +1,53 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import actions
-from messaging.errors import ActionRefused
+from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
 from messaging.models import Message
 from presence.broadcasts import online_list
+from rooms.actions import join_room
 from rooms.models import Membership, Room
 from site_config.types import AuthedRequest
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def chat_page(request: AuthedRequest, room: Room) -> HttpResponse:
-    """A room or a conversation; without JavaScript its form posts here and the page comes back updated."""
+
+def chat_page(
+    request: AuthedRequest,
+    room: Room,
+    partner: User | None = None,
+    create: Callable[[], Room] | None = None,
+) -> HttpResponse:
+    """A room or a conversation (with `partner`); without JavaScript its form posts here and the page comes
+    back updated. GET writes nothing but the viewer's own read mark. `room` may be a conversation not stored
+    yet: `create` stores it with its first message, in one transaction (a refused message leaves no room)."""
     if request.method == "POST" and "delete" in request.POST:
         return delete_from_page(request, room)
     form = MessageForm(request.POST or None)
     refusal: ActionRefused | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            message = actions.post_message(request.user, room, form.cleaned_data["body"])
+            message = post_from_page(request.user, room, form.cleaned_data["body"], create)
         except ActionRefused as refused:
             refusal = refused
         else:
             return redirect(f"{request.path}#{message.dom_id}")
-    Membership.objects.get_or_create(room=room, user=request.user)
-    messages = Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)
+    stored = room.pk is not None
+    messages = Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH) if stored else []
     if messages:
         actions.mark_read(request.user, room.pk, messages[-1].pk)
     errors = [refusal.message] if refusal else [e for errs in form.errors.values() for e in errs]
@@ -40,20 +56,31 @@ def chat_page(request: AuthedRequest, room: Room) -> HttpResponse:
         "chat_messages": messages,
         "errors": errors,
         "value": request.POST.get("body", "") if errors else "",
-        "online": online_list(room.pk),
+        "online": online_list(room.pk) if stored else {"usernames": [], "more": 0},
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
-        "direct_partner": room.memberships.exclude(user=request.user).select_related("user").first()
-        if room.kind == Room.Kind.DIRECT
-        else None,
+        # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
+        "direct_partner": Membership(room=room, user=partner) if partner else None,
     }
     status = refusal.status if refusal else (400 if form.errors else 200)
     return render(request, "messaging/chat.html", context, status=status)
 
 
+def post_from_page(user: User, room: Room, body: str, create: Callable[[], Room] | None) -> Message:
+    if room.pk is not None or create is None:
+        message = actions.post_message(user, room, body)
+    else:
+        with transaction.atomic():
+            message = actions.post_message(user, create(), body)
+    join_room(user, message.room)
+    return message
+
+
 def delete_from_page(request: AuthedRequest, room: Room) -> HttpResponse:
     """The no-JavaScript path of a message's delete button (the socket path calls the same action)."""
     try:
+        if room.pk is None:
+            raise NotAllowed("That message is not here any more.")
         actions.delete_own_message(request.user, room, int(request.POST["delete"]))
     except ValueError:
         return HttpResponseBadRequest("Malformed delete request.")
@@ -62,18 +89,31 @@ def delete_from_page(request: AuthedRequest, room: Room) -> HttpResponse:
     return redirect(request.path)
 
 
+def unsaved_direct(user: User, other: User) -> Room:
+    """The conversation's page before its first message: the room it will be, not stored (a GET, even a
+    cross-site one, opens nothing). Its socket address is the stored room's; the first message or socket
+    stores it (actions.open_direct)."""
+    return Room(slug=Room.direct_slug(user, other), kind=Room.Kind.DIRECT, name=Room.direct_name(user, other))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def direct(request: AuthedRequest, username: str) -> HttpResponse:
     other = get_user_model().objects.filter(username=username).first()
     if other is None:
-        context = {"title": "No such person", "detail": f"Nobody here is called “{username}”."}
+        shown = Truncator(username).chars(40)
+        context = {"title": "No such person", "detail": f"Nobody here is called “{shown}”."}
         return render(request, "messaging/direct_error.html", context, status=404)
     if other.pk == request.user.pk:
         context = {"title": "That is you", "detail": "Direct messages are between two different people."}
         return render(request, "messaging/direct_error.html", context, status=400)
-    room = actions.open_direct(request.user, other)
-    return chat_page(request, room)
+    room = Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()
+    if room is None:
+        room = unsaved_direct(request.user, other)
+        return chat_page(request, room, other, create=lambda: actions.open_direct(request.user, other))
+    if not room.is_member(request.user):  # removed from it (the admin): gone, as for anyone else
+        raise Http404("No such conversation.")
+    return chat_page(request, room, other)
 
 
 @login_required

@@ -26,18 +26,29 @@ def online_list(room_id: int) -> dict[str, Any]:
     return {"usernames": usernames[:limit], "more": max(len(usernames) - limit, 0)}
 
 
+def send_room_counts(room_ids: list[int]) -> None:
+    """Online counts reach only people who may read the room: open rooms' go to every room selector,
+    a private room's to its members' other pages (their room selector among them), a conversation's to
+    nobody (no page shows it, and who talks to whom is nobody else's business)."""
+    kinds = dict(Room.objects.filter(pk__in=room_ids).values_list("pk", "kind"))
+    counts = Connection.objects.online_counts()
+
+    def count_html(room_id: int) -> str:
+        context = {"room_id": room_id, "count": counts.get(room_id, 0), "oob": True}
+        return render_to_string("presence/_room_count.html", context)
+
+    open_rooms = [room_id for room_id in room_ids if kinds.get(room_id) == Room.Kind.OPEN]
+    if open_rooms:
+        send_html(LOBBY_GROUP, "".join(count_html(room_id) for room_id in open_rooms))
+    for room_id in room_ids:
+        if kinds.get(room_id) == Room.Kind.PRIVATE:
+            send_html(Room.unread_group_for(room_id), count_html(room_id))
+
+
 def online_changed(room_ids: Iterable[int | None]) -> None:
     rooms = [room_id for room_id in room_ids if room_id is not None]
     if rooms:
-        counts = Connection.objects.online_counts()
-        lobby_html = "".join(
-            render_to_string(
-                "presence/_room_count.html",
-                {"room_id": room_id, "count": counts.get(room_id, 0), "oob": True},
-            )
-            for room_id in rooms
-        )
-        send_html(LOBBY_GROUP, lobby_html)
+        send_room_counts(rooms)
     for room_id in rooms:
         html = render_to_string("presence/_online_users.html", {**online_list(room_id), "oob": True})
         send_html(Room.group_for(room_id), html)

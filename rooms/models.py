@@ -4,10 +4,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
-from django.utils.text import slugify
+from django.utils.text import Truncator
+
+from rooms import names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -36,8 +40,8 @@ class Room(models.Model):
         PRIVATE = "private", "Private"
         DIRECT = "direct", "Direct message"
 
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=names.NAME_MAX_LENGTH, validators=[names.validate_room_name])
+    slug = models.SlugField(max_length=names.SLUG_MAX_LENGTH, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OPEN)
     is_locked = models.BooleanField(
         "locked", default=False, help_text="A locked room keeps its history but nobody can post."
@@ -51,6 +55,24 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # SQLite ignores max_length: without these, one request could store a 16,000-character name.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(LessThanOrEqual(Length("name"), names.NAME_MAX_LENGTH))
+                & ~models.Q(name=""),
+                name="room_name_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(LessThanOrEqual(Length("slug"), names.SLUG_MAX_LENGTH))
+                & ~models.Q(slug=""),
+                name="room_slug_length",
+            ),
+            # Only one-to-one conversations have dm- addresses: no room can pose as one.
+            models.CheckConstraint(
+                condition=models.Q(kind="direct") | ~models.Q(slug__istartswith=names.DIRECT_SLUG_PREFIX),
+                name="room_dm_slug_reserved",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -59,6 +81,21 @@ class Room(models.Model):
         if self.kind == Room.Kind.DIRECT:
             return reverse("rooms:index")
         return reverse("rooms:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.kind == Room.Kind.DIRECT:
+            return
+        # Emptiness, length and characters are the fields' own validators; this is the part that needs `kind`.
+        errors: dict[str, ValidationError] = {}
+        if self.name.strip():
+            try:
+                names.validate_listed_name(self.name)
+            except ValidationError as error:
+                errors["name"] = error
+        if names.is_reserved_slug(self.slug):
+            errors["slug"] = ValidationError(names.RESERVED_SLUG_MESSAGE, code="reserved")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def group_name(self) -> str:
@@ -80,12 +117,18 @@ class Room(models.Model):
 
     @staticmethod
     def slug_for(name: str) -> str:
-        return slugify(name)[:80]
+        return names.slug_for(name)
 
     @staticmethod
     def direct_slug(a: User, b: User) -> str:
         low, high = sorted([a.pk, b.pk])
         return f"dm-{low}-{high}"
+
+    @staticmethod
+    def direct_name(a: User, b: User) -> str:
+        """Shown in the admin only (pages name the partner); usernames may be long, a room name may not."""
+        low, high = sorted([a, b], key=lambda user: user.pk)
+        return Truncator(f"{low.get_username()} & {high.get_username()}").chars(names.NAME_MAX_LENGTH)
 
     def is_member(self, user: User | AnonymousUser) -> bool:
         return user.is_authenticated and self.memberships.filter(user_id=user.pk).exists()

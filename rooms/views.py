@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from messaging.views import chat_page
 from presence.models import Connection
+from rooms import actions, names
 from rooms.forms import OpenRoomForm
 from rooms.models import Room
 from site_config.types import AuthedRequest
@@ -18,10 +19,7 @@ from site_config.types import AuthedRequest
 def index(request: AuthedRequest) -> HttpResponse:
     form = OpenRoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        room, _ = Room.objects.get_or_create(
-            slug=form.slug, defaults={"name": form.cleaned_data["name"], "created_by": request.user}
-        )
-        return redirect(room)
+        return redirect(actions.open_room(request.user, form.cleaned_data["name"]))
     rooms = list(Room.objects.listed().visible_to(request.user).order_by("name"))
     counts = Connection.objects.online_counts()
     for room in rooms:
@@ -33,17 +31,28 @@ def index(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    room = Room.objects.filter(slug=slug).first()
-    if room is None:
-        if not settings.CHAT_AUTO_CREATE_ROOMS or slug.startswith("dm-"):
-            raise Http404("No such room.")
-        room, _ = Room.objects.get_or_create(slug=slug, defaults={"name": slug, "created_by": request.user})
-    if room.kind == Room.Kind.DIRECT:
-        # Conversations have their own address; this one only leads there for its two members.
-        other = room.memberships.exclude(user=request.user).select_related("user").first()
-        if other is None or not room.is_member(request.user):
-            raise Http404("No such room.")
-        return redirect("messaging:direct", other.user.username)
-    if not room.can_read(request.user):
+    """Reads only: a room that is not there, or that this user may not read, gets the same answer (the offer
+    to create one by that name, whose POST goes to the room selector's form)."""
+    if names.is_reserved_slug(slug):
+        return direct_by_room_address(request, slug)
+    if not names.is_listed_slug(slug):
         raise Http404("No such room.")
+    room = Room.objects.filter(slug=slug).first()
+    if room is None or room.kind == Room.Kind.DIRECT or not room.can_read(request.user):
+        return missing(request, slug)
     return chat_page(request, room)
+
+
+def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Conversations have their own address; this one only leads there for their two members."""
+    room = Room.objects.filter(slug=slug, kind=Room.Kind.DIRECT).first()
+    other = room.memberships.exclude(user=request.user).select_related("user").first() if room else None
+    if room is None or other is None or not room.is_member(request.user):
+        raise Http404("No such room.")
+    return redirect("messaging:direct", other.user.username)
+
+
+def missing(request: AuthedRequest, slug: str) -> HttpResponse:
+    if not settings.CHAT_AUTO_CREATE_ROOMS or not names.slug_for(slug):
+        raise Http404("No such room.")
+    return render(request, "rooms/missing.html", {"name": slug}, status=404)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 
 from messaging import actions
 from messaging.models import Message
@@ -15,16 +16,33 @@ def dm_slug(a, b) -> str:
     return Room.direct_slug(a, b)
 
 
-def test_the_first_visit_creates_the_conversation_with_exactly_two_members(alice, bob):
+def test_the_first_visit_shows_the_conversation_page_and_stores_nothing(alice, bob):
     response = login_client(alice).get("/dm/bob/")
 
     assert response.status_code == 200
-    room = Room.objects.get(kind=Room.Kind.DIRECT)
-    assert set(room.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
     page = response.content.decode()
-    assert f'hx-ws:connect="/ws/rooms/{room.slug}/"' in page
+    assert f'hx-ws:connect="/ws/rooms/dm-{alice.pk}-{bob.pk}/"' in page
     assert 'id="messages"' in page
     assert 'name="body"' in page
+    assert '@<span id="room-title">bob</span>' in page
+    assert not Room.objects.exists()
+    assert not Membership.objects.exists()
+
+
+async def test_the_first_visits_socket_is_live_for_either_partner_and_stores_the_conversation(
+    connect, alice, bob
+):
+    slug = f"dm-{alice.pk}-{bob.pk}"
+    page = await database_sync_to_async(lambda: login_client(bob).get("/dm/alice/").content.decode())()
+    assert f'hx-ws:connect="/ws/rooms/{slug}/"' in page
+
+    await connect(f"/ws/rooms/{slug}/", bob)
+
+    room = await database_sync_to_async(Room.objects.get)(slug=slug)
+    members = await database_sync_to_async(
+        lambda: set(room.memberships.values_list("user__username", flat=True))
+    )()
+    assert (room.kind, members) == (Room.Kind.DIRECT, {"alice", "bob"})
 
 
 def test_a_dm_to_yourself_gets_a_clear_error_page(alice):
@@ -61,13 +79,49 @@ def test_a_member_following_the_room_address_lands_on_the_conversation(alice, bo
     assert response["Location"] == "/dm/bob/"
 
 
-def test_the_no_script_post_works_in_a_conversation(alice, bob):
+def test_the_first_no_script_post_stores_the_conversation_with_exactly_two_members(alice, bob):
     client = login_client(alice)
 
     response = client.post("/dm/bob/", {"body": "psst"})
 
+    message = Message.objects.get()
     assert response.status_code == 302
-    assert Message.objects.get().room.kind == Room.Kind.DIRECT
+    assert response["Location"] == f"/dm/bob/#message-{message.pk}"
+    assert (message.room.kind, message.room.slug) == (Room.Kind.DIRECT, f"dm-{alice.pk}-{bob.pk}")
+    assert set(message.room.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+    assert "psst" in login_client(bob).get("/dm/alice/").content.decode()
+
+
+def test_a_refused_first_post_stores_no_conversation(alice, bob, room, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 1
+    actions.post_message(alice, room, "one is the limit")
+    client = login_client(alice)
+
+    empty = client.post("/dm/bob/", {"body": "  "})
+    limited = client.post("/dm/bob/", {"body": "psst"})
+
+    assert empty.status_code == 400
+    assert limited.status_code == 429
+    assert "Slow down" in limited.content.decode()
+    assert not Room.objects.filter(kind=Room.Kind.DIRECT).exists()
+    assert Message.objects.count() == 1
+
+
+def test_deleting_in_a_conversation_not_stored_yet_is_refused(alice, bob):
+    response = login_client(alice).post("/dm/bob/", {"delete": "1"})
+
+    assert response.status_code == 403
+    assert not Room.objects.exists()
+
+
+def test_a_conversation_between_long_usernames_gets_a_name_within_the_limit(make_user):
+    first, second = make_user("a" * 150), make_user("b" * 150)
+
+    room = actions.open_direct(first, second)
+
+    room.refresh_from_db()
+    assert len(room.name) == 80
+    assert room.name.startswith("aaaa")
 
 
 def test_the_direct_list_shows_the_last_message_and_unread_count(alice, bob):
@@ -93,12 +147,31 @@ def test_opening_the_conversation_clears_its_unread_count(alice, bob):
     assert '<span class="visually-hidden"> unread' not in client.get("/dm/").content.decode()
 
 
-async def test_a_third_user_who_knows_the_socket_address_is_closed_with_4403(connect, alice, bob, carol):
+async def test_a_third_user_cannot_tell_an_existing_conversation_from_a_missing_one(
+    connect, alice, bob, carol
+):
     room = await database_sync_to_async(actions.open_direct)(alice, bob)
+    dave = await database_sync_to_async(get_user_model().objects.create_user)("dave")
 
-    socket = await connect(f"/ws/rooms/{room.slug}/", carol, wait_live=False)
+    existing = await connect(f"/ws/rooms/{room.slug}/", carol, wait_live=False)
+    missing = await connect(f"/ws/rooms/{Room.direct_slug(alice, dave)}/", carol, wait_live=False)
 
-    assert await socket.close_code() == 4403
+    assert await existing.close_code() == await missing.close_code() == 4404
+    assert not await database_sync_to_async(Room.objects.filter(memberships__user=dave).exists)()
+
+
+def test_a_third_user_gets_the_same_http_answer_for_an_existing_and_a_missing_conversation(
+    alice, bob, carol, make_user
+):
+    room = actions.open_direct(alice, bob)
+    dave = make_user("dave")
+    client = login_client(carol)
+
+    existing = client.get(f"/rooms/{room.slug}/")
+    missing = client.get(f"/rooms/{Room.direct_slug(alice, dave)}/")
+
+    assert existing.status_code == missing.status_code == 404
+    assert existing.content == missing.content
 
 
 async def test_a_dm_reaches_the_recipient_live_and_raises_their_unread_badge_elsewhere(
@@ -157,3 +230,15 @@ async def test_messages_seen_live_are_read_once_the_page_closes(connect, alice, 
 
     membership = await database_sync_to_async(Membership.objects.get)(room=dm, user=bob)
     assert membership.last_read_id == message.pk
+
+
+def test_someone_removed_from_a_conversation_can_no_longer_read_it(alice, bob):
+    room = actions.open_direct(alice, bob)
+    Message.objects.create(room=room, author=bob, body="before you left")
+    Membership.objects.filter(room=room, user=alice).delete()
+
+    response = login_client(alice).get("/dm/bob/")
+
+    assert response.status_code == 404
+    assert "before you left" not in response.content.decode()
+    assert not Membership.objects.filter(room=room, user=alice).exists()

@@ -96,7 +96,22 @@ def test_the_room_page_renders_in_a_constant_number_of_queries(room, alice, bob,
         client.get("/rooms/general/")
 
 
-def test_visiting_a_room_makes_the_visitor_a_member_who_has_read_it(room, alice, bob):
+def test_viewing_a_room_does_not_make_the_viewer_a_member(room, alice, bob):
+    Message.objects.create(room=room, author=bob, body="hi")
+
+    assert login_client(alice).get("/rooms/general/").status_code == 200
+
+    assert not Membership.objects.exists()
+
+
+def test_posting_without_javascript_makes_the_poster_a_member(room, alice):
+    login_client(alice).post("/rooms/general/", {"body": "hello"})
+
+    assert Membership.objects.filter(room=room, user=alice).exists()
+
+
+def test_a_member_viewing_the_room_has_read_it(room, alice, bob):
+    Membership.objects.create(room=room, user=alice)
     message = Message.objects.create(room=room, author=bob, body="hi")
 
     login_client(alice).get("/rooms/general/")

@@ -1,12 +1,16 @@
-"""A big room's online list names the first people and counts the rest, on the page and in pushes."""
+"""A big room's online list names the first people and counts the rest, on the page and in pushes; online
+counts reach only people who may read the room."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from channels.db import database_sync_to_async
 
+from messaging import actions
 from presence import broadcasts, tracker
+from rooms.models import Membership, Room
 from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,48 @@ def test_a_list_within_the_limit_names_everyone(room, five_online):
         "usernames": ["alice", "bob", "carol", "dan", "eve"],
         "more": 0,
     }
+
+
+def test_online_counts_go_only_to_those_who_may_read_the_room(room, alice, bob, monkeypatch):
+    secret = Room.objects.create(name="secret", slug="secret", kind=Room.Kind.PRIVATE)
+    dm = actions.open_direct(alice, bob)
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        broadcasts, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+    )
+
+    broadcasts.online_changed([room.pk, secret.pk, dm.pk])
+
+    counted = {
+        (group, count_id) for group, html in sent for count_id in re.findall(r'id="room-count-(\d+)"', html)
+    }
+    assert counted == {
+        (broadcasts.LOBBY_GROUP, str(room.pk)),
+        (Room.unread_group_for(secret.pk), str(secret.pk)),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_non_members_lobby_socket_never_receives_a_private_rooms_or_a_conversations_count(
+    connect, room, alice, bob, carol
+):
+    secret = await database_sync_to_async(Room.objects.create)(
+        name="secret", slug="secret", kind=Room.Kind.PRIVATE
+    )
+    await database_sync_to_async(Membership.objects.create)(room=secret, user=alice)
+    dm = await database_sync_to_async(actions.open_direct)(alice, carol)
+    member_lobby = await connect("/ws/lobby/", alice)
+    outsider_lobby = await connect("/ws/lobby/", bob)
+
+    await connect("/ws/rooms/secret/", alice)
+    await connect(f"/ws/rooms/{dm.slug}/", carol)
+    assert "1 online" in await member_lobby.receive_until(f'id="room-count-{secret.pk}"')
+    # An open room's count, after the others: it reaches everyone, so by then the others would have too.
+    await connect("/ws/rooms/general/", carol)
+    await outsider_lobby.receive_until(f'id="room-count-{room.pk}"')
+    await member_lobby.receive_until(f'id="room-count-{room.pk}"')
+    await outsider_lobby.frames_within(0.3)
+    await member_lobby.frames_within(0.3)
+
+    assert not any(f'id="room-count-{secret.pk}"' in frame for frame in outsider_lobby.seen)
+    assert not any(f'id="room-count-{dm.pk}"' in frame for frame in outsider_lobby.seen + member_lobby.seen)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from messaging import actions
 from presence.models import Connection
 from rooms.models import Room
 from tests.conftest import login_client
@@ -60,20 +61,40 @@ def test_a_bad_room_name_gets_a_form_error(alice, name, error):
     assert not Room.objects.exists()
 
 
-def test_visiting_an_unknown_slug_creates_an_open_room(alice):
-    assert login_client(alice).get("/rooms/new-place/").status_code == 200
-    assert Room.objects.get().slug == "new-place"
+def test_visiting_an_unknown_slug_offers_to_create_the_room_and_stores_nothing(alice):
+    response = login_client(alice).get("/rooms/new-place/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<form method="post" action="/rooms/"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert '<input type="hidden" name="name" value="new-place">' in page
+    assert not Room.objects.exists()
 
 
-def test_auto_creating_rooms_can_be_turned_off(alice, settings):
+def test_the_offer_creates_the_room_in_one_click(alice):
+    client = login_client(alice)
+
+    response = client.post("/rooms/", {"name": "new-place"})
+
+    assert response["Location"] == "/rooms/new-place/"
+    room = Room.objects.get()
+    assert (room.name, room.slug, room.kind, room.created_by) == ("new-place", "new-place", "open", alice)
+    assert client.get("/rooms/new-place/").status_code == 200
+
+
+def test_the_offer_can_be_turned_off(alice, settings):
     settings.CHAT_AUTO_CREATE_ROOMS = False
 
-    assert login_client(alice).get("/rooms/new-place/").status_code == 404
+    response = login_client(alice).get("/rooms/new-place/")
+
+    assert response.status_code == 404
+    assert 'name="name"' not in response.content.decode()
     assert not Room.objects.exists()
 
 
 def test_direct_conversations_never_appear_in_the_room_selector(alice, bob, carol):
-    login_client(alice).get("/dm/bob/")
+    actions.open_direct(alice, bob)
 
     for user in (alice, bob, carol):
         page = login_client(user).get("/rooms/").content.decode()

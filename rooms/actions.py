@@ -1,0 +1,70 @@
+"""Writes that only concern rooms and memberships and that nobody else sees at once (no broadcast)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, models, transaction
+
+from rooms import names
+from rooms.models import Membership, Room
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# Concurrent creations of the same name each retry with the next free address; this bounds the retries.
+CREATE_ATTEMPTS = 5
+
+
+def same_address_family(base: str) -> models.Q:
+    """`base` itself and `base-2`, `base-3`, …: the addresses a room named `base` may have been given."""
+    return models.Q(slug=base) | models.Q(slug__regex=rf"^{re.escape(base)}-[0-9]+$")
+
+
+def visible_room_for(user: User, base: str) -> Room | None:
+    """The room the user means by a name with slug `base`: the one at that address if they can read it,
+    else the oldest readable one that got a numbered address because the plain one was taken."""
+    rooms = list(Room.objects.listed().visible_to(user).filter(same_address_family(base)).order_by("pk"))
+    exact = next((room for room in rooms if room.slug == base), None)
+    return exact or next((room for room in rooms if names.slug_for(room.name) == base), None)
+
+
+def free_slug(base: str) -> str:
+    """The first free one of `base`, `base-2`, `base-3`, …"""
+    taken = set(Room.objects.filter(same_address_family(base)).values_list("slug", flat=True))
+    for number in itertools.count(1):
+        suffix = "" if number == 1 else f"-{number}"
+        slug = base[: names.SLUG_MAX_LENGTH - len(suffix)].rstrip("-_") + suffix
+        if slug in taken:
+            continue
+        # A base cut short to fit its suffix falls outside `taken`: ask about that address itself.
+        if len(slug) == len(base) + len(suffix) or not Room.objects.filter(slug=slug).exists():
+            return slug
+    raise AssertionError("unreachable")
+
+
+def open_room(user: User, name: str) -> Room:
+    """The room selector's "existing opens, new creates": `name` has passed OpenRoomForm. A room the user
+    cannot read never blocks the name nor shows through: they get a new open room at another address."""
+    base = names.slug_for(name)
+    for _ in range(CREATE_ATTEMPTS):
+        room = visible_room_for(user, base)
+        if room is not None:
+            return room
+        try:
+            with transaction.atomic():
+                return Room.objects.create(name=name, slug=free_slug(base), created_by=user)
+        except IntegrityError:
+            continue  # someone took that address meanwhile: look again
+    raise IntegrityError(f"no free address for a room named {name!r}")
+
+
+def join_room(user: User, room: Room) -> Membership | None:
+    """A person who posts in (or opens the socket of) an open room becomes a member: the room joins their
+    sidebar and unread counts. Private rooms and conversations are joined by invitation only: None."""
+    if room.kind != Room.Kind.OPEN or room.pk is None:
+        return None
+    membership, _ = Membership.objects.get_or_create(room=room, user=user)
+    return membership
