@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from messaging import broadcasts
-from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked
+from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked, SignedOut
 from messaging.models import Message
 from rooms.models import Membership, Room
 
@@ -54,6 +55,11 @@ def allowances(users: Iterable[User]) -> dict[int, float]:
     return {user_id: limit - sent.get(user_id, 0) for user_id in user_ids}
 
 
+def active_user_ids(users: Iterable[User]) -> set[int]:
+    user_ids = {user.pk for user in users}
+    return set(get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+
+
 @dataclass(frozen=True)
 class Post:
     """A message someone asked to send; `body` has been validated by MessageForm."""
@@ -71,11 +77,16 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         # Re-read (and on PostgreSQL lock, in id order) the rooms: one may have been locked since the caller
         # loaded it, and serialising a room's posts makes its ids commit in order, which catch-up relies on.
         rooms = Room.objects.select_for_update().order_by("pk").in_bulk({post.room.pk for post in posts})
+        # Re-read too: an author deactivated or deleted since their socket opened may not post (and a deleted
+        # one would fail the whole batch's INSERT).
+        active = active_user_ids(post.user for post in posts)
         allowed = allowances(post.user for post in posts)
         stored: list[Message] = []
         for post in posts:
             room = rooms.get(post.room.pk)
             try:
+                if post.user.pk not in active:
+                    raise SignedOut("You are signed out.")
                 if room is None:
                     raise NotAllowed("This room no longer exists.")
                 check_can_post(post.user, room)
@@ -113,6 +124,8 @@ def delete_message(message: Message) -> Message:
 
 def delete_own_message(user: User, room: Room, message_id: int) -> Message:
     """A person deletes one of their messages; staff may delete anyone's."""
+    if user.pk not in active_user_ids([user]):
+        raise SignedOut("You are signed out.")
     message = Message.objects.filter(pk=message_id, room=room, deleted_at__isnull=True).first()
     if message is None:
         raise NotAllowed("That message is not here any more.")

@@ -5,3 +5,8 @@ from django.apps import AppConfig
 
 class MessagingConfig(AppConfig):
     name = "messaging"
+
+    def ready(self) -> None:
+        from messaging import revocation
+
+        revocation.connect()

@@ -107,3 +107,8 @@ def membership_removed(room_id: int, user_id: int) -> None:
 def session_ended(session_key: str) -> None:
     """Logged out: sockets opened with that session close with 4401."""
     group_send(session_group(session_key), {"type": "session.ended"})
+
+
+def user_revoked(user_id: int) -> None:
+    """Deactivated, deleted or given a new password: every socket of theirs closes with 4401."""
+    group_send(user_group(user_id), {"type": "user.revoked"})

@@ -3,12 +3,17 @@
 The page keeps a cursor in its sync form (`after`: its newest message id; `since`: when it last synced),
 which every pushed message advances, and sends it each time its socket opens. What was missed is appended in
 order; what changed (deleted, edited) replaces the copy by id; a gap too large to replay replaces the log.
+
+A catch-up runs in the process's one database thread, which every post of the process also needs: it is
+planned in one short query (ids only) and then rendered FRAME_BATCH messages per trip to that thread, so a
+post waits for at most one batch, however large the catch-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.conf import settings
@@ -21,11 +26,72 @@ from rooms.models import Room
 FRAME_BATCH = 100
 # Revisions committed a little before a sync's timestamp may not have been visible to it: look back a bit.
 REVISION_MARGIN = timedelta(seconds=10)
+# Anything older means "everything": bounded so date arithmetic cannot overflow.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LOG = "messaging/_log.html"
 
 
 class SyncForm(forms.Form):
     after = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     since = forms.DateTimeField()
+
+    def clean_since(self) -> datetime:
+        since: datetime = self.cleaned_data["since"]
+        return max(since, EPOCH)
+
+
+@dataclass
+class Plan:
+    """What a page is missing, as ids: cheap to find, rendered in batches afterwards."""
+
+    room: Room
+    replace_log: bool
+    missed: list[int]
+    revised: list[int]
+    cursor: int
+    synced_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def sent(self) -> list[int]:
+        return self.missed
+
+
+def plan(
+    room: Room, after: int, since: datetime, already_sent: frozenset[int] = frozenset(), floor: int = 0
+) -> Plan:
+    """`already_sent`: ids the socket got live before syncing; `floor`: the least cursor to hand back."""
+    synced_at = timezone.now()
+    limit = settings.CHAT_CATCHUP_LIMIT
+    after_ids = Message.objects.after(room, after).values_list("id", flat=True)[: limit + 1]
+    missed = [pk for pk in after_ids if pk not in already_sent]
+    if len(missed) > limit:
+        latest = [m.pk for m in Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)]
+        return Plan(room, True, latest, [], max([after, floor, *latest]), synced_at)
+    since = max(since, EPOCH) - REVISION_MARGIN
+    revised = list(Message.objects.revised_since(room, after, since).values_list("id", flat=True)[:limit])
+    return Plan(room, False, missed, revised, max([after, floor, *missed]), synced_at)
+
+
+def steps(plan: Plan) -> Iterator[tuple[str, list[int]]]:
+    """(template, ids) per frame, each at most FRAME_BATCH messages."""
+    if plan.replace_log:
+        yield LOG, plan.missed
+        return
+    for start in range(0, len(plan.missed), FRAME_BATCH):
+        yield "messaging/_messages_appended.html", plan.missed[start : start + FRAME_BATCH]
+    for start in range(0, len(plan.revised), FRAME_BATCH):
+        yield "messaging/_messages_replaced.html", plan.revised[start : start + FRAME_BATCH]
+
+
+def render_step(room: Room, template: str, ids: list[int]) -> str:
+    messages = list(Message.objects.in_room(room).filter(id__in=ids).order_by("id"))
+    # Only the whole log is swapped out of band as such; the other templates say how they are swapped.
+    return render_to_string(template, {"chat_messages": messages, "oob": template == LOG})
+
+
+def cursor_frame(plan: Plan) -> str:
+    context = {"after": plan.cursor, "since": plan.synced_at, "oob": True}
+    return render_to_string("messaging/_sync_cursor.html", context)
 
 
 @dataclass
@@ -39,24 +105,8 @@ class CatchUp:
 def catch_up(
     room: Room, after: int, since: datetime, already_sent: frozenset[int] = frozenset(), floor: int = 0
 ) -> CatchUp:
-    """`already_sent`: ids the socket got live before syncing; `floor`: the least cursor to hand back."""
-    synced_at = timezone.now()
-    limit = settings.CHAT_CATCHUP_LIMIT
-    missed = [m for m in Message.objects.after(room, after)[: limit + 1] if m.pk not in already_sent]
-    frames: list[str] = []
-    if len(missed) > limit:
-        latest = Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)
-        frames.append(render_to_string("messaging/_log.html", {"chat_messages": latest, "oob": True}))
-        sent = latest
-    else:
-        for start in range(0, len(missed), FRAME_BATCH):
-            batch = missed[start : start + FRAME_BATCH]
-            frames.append(render_to_string("messaging/_messages_appended.html", {"chat_messages": batch}))
-        sent = missed
-        revised = list(Message.objects.revised_since(room, after, since - REVISION_MARGIN))
-        if revised:
-            frames.append(render_to_string("messaging/_messages_replaced.html", {"chat_messages": revised}))
-    cursor = max([after, floor, *(message.pk for message in sent)])
-    context = {"after": cursor, "since": synced_at, "oob": True}
-    frames.append(render_to_string("messaging/_sync_cursor.html", context))
-    return CatchUp(frames, [message.pk for message in sent], cursor, synced_at)
+    """The whole catch-up in one go (for callers that are not a socket sharing the database thread)."""
+    found = plan(room, after, since, already_sent, floor)
+    frames = [render_step(room, template, ids) for template, ids in steps(found)]
+    frames.append(cursor_frame(found))
+    return CatchUp(frames, found.sent, found.cursor, found.synced_at)

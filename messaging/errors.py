@@ -21,3 +21,9 @@ class RoomLocked(ActionRefused):
 
 class RateLimited(ActionRefused):
     status = 429
+
+
+class SignedOut(ActionRefused):
+    """The author was deactivated or deleted since their socket opened."""
+
+    status = 401

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
+
+from messaging import text
 
 
 class MessageForm(forms.Form):
@@ -23,9 +24,14 @@ class MessageForm(forms.Form):
         field.widget.attrs.update({"maxlength": str(limit), "autocomplete": "off"})
 
     def clean_body(self) -> str:
-        body: str = self.cleaned_data["body"]
-        # Control characters (other than newline and tab) only come from broken or hostile clients.
-        cleaned = "".join(ch for ch in body if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-        if not cleaned.strip():
+        body = text.normalize(self.cleaned_data["body"])
+        bad = text.unstorable(body)
+        if bad is not None:
+            raise forms.ValidationError(
+                "This message contains a character that cannot be stored (U+%(code)04X).",
+                code="unstorable",
+                params={"code": ord(bad)},
+            )
+        if not text.has_visible(body):
             raise forms.ValidationError("Type a message first.", code="required")
-        return cleaned
+        return body.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -22,7 +23,9 @@ class Notifier:
         self.pending: set[int | None] = set()
         self.flush_handle: asyncio.TimerHandle | None = None
         self.flush_task: asyncio.Task[None] | None = None
-        self.sockets = 0
+        # This process's open sockets (their presence keys) and how many each user holds.
+        self.live: set[str] = set()
+        self.per_user: Counter[int] = Counter()
         self.heartbeat_task: asyncio.Task[None] | None = None
 
     def changed(self, room_id: int | None) -> None:
@@ -49,14 +52,21 @@ class Notifier:
         except Exception:
             logger.exception("presence broadcast failed for rooms %s", rooms)
 
-    def socket_opened(self) -> None:
-        self.sockets += 1
+    def sockets_of(self, user_id: int) -> int:
+        return self.per_user[user_id]
+
+    def socket_opened(self, key: str, user_id: int) -> None:
+        self.live.add(key)
+        self.per_user[user_id] += 1
         if self.heartbeat_task is None:
             self.heartbeat_task = self.loop.create_task(self.beat())
 
-    def socket_closed(self) -> None:
-        self.sockets -= 1
-        if self.sockets <= 0 and self.heartbeat_task is not None:
+    def socket_closed(self, key: str, user_id: int) -> None:
+        self.live.discard(key)
+        self.per_user[user_id] -= 1
+        if self.per_user[user_id] <= 0:
+            del self.per_user[user_id]
+        if not self.live and self.heartbeat_task is not None:
             self.heartbeat_task.cancel()
             self.heartbeat_task = None
 
@@ -65,8 +75,8 @@ class Notifier:
         while True:
             await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)
             try:
-                await database_sync_to_async(tracker.heartbeat)()
-                for room_id in await database_sync_to_async(tracker.sweep)():
+                lost = await database_sync_to_async(tracker.heartbeat)(frozenset(self.live))
+                for room_id in lost | await database_sync_to_async(tracker.sweep)():
                     self.changed(room_id)
             except Exception:
                 logger.exception("presence heartbeat failed")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,11 +21,19 @@ if TYPE_CHECKING:
 # its rows stop being refreshed and expire.
 SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
+# Keys per statement: well under SQLite's bound on query parameters.
+CHUNK = 500
 
-def join(user: User, room_id: int | None, key: str) -> bool:
-    """Record a socket; True when this makes the user newly present in the room."""
+
+def join(user: User, room_id: int | None, key: str) -> bool | None:
+    """Record a socket; True when this makes the user newly present in the room, None when the user already
+    has CHAT_MAX_SOCKETS_PER_USER live sockets (on all processes together) and this one is refused."""
+    cap = settings.CHAT_MAX_SOCKETS_PER_USER
     with transaction.atomic():
-        already = Connection.objects.live().filter(user=user, room=room_id).exists()
+        live = Connection.objects.live().filter(user=user)
+        if cap > 0 and live.count() >= cap:
+            return None
+        already = live.filter(room=room_id).exists()
         Connection.objects.create(
             key=key, user=user, room_id=room_id, server=SERVER_ID, last_seen=timezone.now()
         )
@@ -40,8 +50,22 @@ def leave(key: str) -> bool:
         return not Connection.objects.live().filter(user=connection.user_id, room=connection.room_id).exists()
 
 
-def heartbeat() -> int:
-    return Connection.objects.filter(server=SERVER_ID).update(last_seen=timezone.now())
+def heartbeat(live_keys: Collection[str]) -> set[int | None]:
+    """Refresh the connections of this process's open sockets, and only those: a row this process holds
+    for a socket that is gone (whatever skipped its cleanup) is deleted. Returns the rooms that lost one."""
+    keys = list(live_keys)
+    now = timezone.now()
+    for start in range(0, len(keys), CHUNK):
+        Connection.objects.filter(key__in=keys[start : start + CHUNK]).update(last_seen=now)
+    known = set(keys)
+    orphans = [
+        (key, room_id)
+        for key, room_id in Connection.objects.filter(server=SERVER_ID).values_list("key", "room_id")
+        if key not in known
+    ]
+    for start in range(0, len(orphans), CHUNK):
+        Connection.objects.filter(key__in=[key for key, _ in orphans[start : start + CHUNK]]).delete()
+    return {room_id for _, room_id in orphans}
 
 
 def sweep() -> set[int | None]:

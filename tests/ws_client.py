@@ -38,6 +38,10 @@ class ChatUser:
         assert landed.endswith("/rooms/"), landed
         return self
 
+    def open_room(self, name: str) -> str:
+        """The room selector's form: opens the room, creating it if nobody has (GETs never create)."""
+        return self._post_form("/rooms/", {"name": name})
+
     def get(self, path: str) -> str:
         return str(self.opener.open(self.base_url + path).read().decode())
 

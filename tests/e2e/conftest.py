@@ -82,3 +82,14 @@ def sign_up(page: Page, base_url: str, username: str) -> Page:
 def wait_live(page: Page) -> None:
     """The server's first frame marks the socket open; sending before it would only queue."""
     page.wait_for_selector("#connection-status.is-connected", timeout=10_000)
+
+
+def open_room(page: Page, base_url: str, name: str) -> Page:
+    """Visit a room by its address; a room nobody has made yet is offered for creation: one click."""
+    page.goto(f"{base_url}/rooms/{name}/")
+    create = page.locator("form.create-room button")
+    if create.count():
+        with page.expect_navigation():
+            create.click()
+    assert page.url.endswith(f"/rooms/{name}/"), page.url
+    return page

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_live
+from tests.e2e.conftest import open_room, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -12,7 +12,7 @@ def test_two_people_chat_live_in_one_room(signed_in, daphne_server, tmp_path):
     alice = signed_in("alice")
     bob = signed_in("bob")
     for page in (alice, bob):
-        page.goto(f"{daphne_server.url}/rooms/lounge/")
+        open_room(page, daphne_server.url, "lounge")
         wait_live(page)
 
     alice.fill("#composer-body", "Hello Bob <b>not bold</b>")
@@ -42,7 +42,7 @@ def test_the_room_works_without_javascript(browser, daphne_server):
     page.fill("#id_password1", "a-long-passphrase-42")
     page.fill("#id_password2", "a-long-passphrase-42")
     page.click("button[type=submit]")
-    page.goto(f"{daphne_server.url}/rooms/plain/")
+    open_room(page, daphne_server.url, "plain")
 
     page.fill("#composer-body", "posted the old way")
     page.click("#composer button[type=submit]")
@@ -54,6 +54,7 @@ def test_the_room_works_without_javascript(browser, daphne_server):
 def test_the_socket_opens_even_when_the_ws_extension_loads_slowly(signed_in, daphne_server):
     """On a cold cache hx-ws can arrive well after htmx; htmx must not start without it."""
     page = signed_in("slowpoke")
+    open_room(page, daphne_server.url, "slow")
 
     def slow_extension(route):
         page.wait_for_timeout(400)
@@ -68,7 +69,7 @@ def test_the_socket_opens_even_when_the_ws_extension_loads_slowly(signed_in, dap
 def test_the_room_selector_shows_live_online_counts(signed_in, daphne_server):
     watcher = signed_in("lobbyist")
     visitor = signed_in("visitor")
-    visitor.goto(f"{daphne_server.url}/rooms/busy/")
+    open_room(visitor, daphne_server.url, "busy")
     wait_live(visitor)
     watcher.goto(f"{daphne_server.url}/rooms/")
     wait_live(watcher)

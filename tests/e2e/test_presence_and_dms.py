@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_live
+from tests.e2e.conftest import open_room, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ def test_presence_and_a_direct_message_with_a_live_unread_badge(signed_in, daphn
     bob = signed_in("dmitri")
     room_url = f"{daphne_server.url}/rooms/presence/"
     for page in (alice, bob):
-        page.goto(room_url)
+        open_room(page, daphne_server.url, "presence")
         wait_live(page)
     expect(alice.locator("#online-users")).to_contain_text("dmitri")
     expect(bob.locator("#online-users")).to_contain_text("carla")

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_live
+from tests.e2e.conftest import open_room, wait_live
 from tests.ws_client import ChatUser
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -45,7 +45,7 @@ def test_a_page_catches_up_on_500_messages_missed_while_its_server_was_down(
     first, second = cluster(2, **FAST_PRESENCE)
     poster = ChatUser(first.url, "poster").sign_up()
     page = signed_in("watcher", server=second)
-    page.goto(f"{second.url}/rooms/big/")
+    open_room(page, second.url, "big")
     wait_live(page)
 
     ids = run_apart(post(poster, "big", [f"early {n}" for n in range(5)]))
@@ -80,7 +80,7 @@ def test_a_page_catches_up_on_500_messages_missed_while_its_server_was_down(
 def test_a_message_typed_while_offline_stays_visible_and_is_sent_on_reconnect(cluster, signed_in):
     [server] = cluster(1, **FAST_PRESENCE)
     page = signed_in("typist", server=server)
-    page.goto(f"{server.url}/rooms/offline/")
+    open_room(page, server.url, "offline")
     wait_live(page)
 
     server.kill()

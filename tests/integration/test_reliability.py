@@ -39,7 +39,7 @@ async def test_a_killed_process_loses_nothing_and_its_clients_catch_up_when_it_r
     alice = ChatUser(first.url, "alice").sign_up()
     bob = ChatUser(second.url, "bob").sign_up()
     carol = ChatUser(first.url, "carol").sign_up()
-    alice.get("/rooms/ops/")
+    alice.open_room("ops")
     a = await alice.socket("/ws/rooms/ops/")
     b = await bob.socket("/ws/rooms/ops/", base_url=second.url)
     c = await carol.socket("/ws/rooms/ops/")
@@ -130,7 +130,7 @@ async def test_while_redis_is_down_messages_are_stored_and_delivered_once_it_ret
             try:
                 alice = ChatUser(server.url, "alice").sign_up()
                 bob = ChatUser(server.url, "bob").sign_up()
-                alice.get("/rooms/ops/")
+                alice.open_room("ops")
                 a = await alice.socket("/ws/rooms/ops/")
                 b = await bob.socket("/ws/rooms/ops/")
                 await a.send(body="while all is well")

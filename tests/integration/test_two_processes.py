@@ -11,7 +11,7 @@ async def test_users_on_two_processes_see_each_other_online_and_exchange_a_dm(cl
     first, second = cluster(2)
     alice = ChatUser(first.url, "alice").sign_up()
     bob = ChatUser(second.url, "bob").sign_up()
-    alice.get("/rooms/hall/")
+    alice.open_room("hall")
 
     a = await alice.socket("/ws/rooms/hall/")
     b = await bob.socket("/ws/rooms/hall/")

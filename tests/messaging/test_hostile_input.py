@@ -127,3 +127,110 @@ def test_posting_into_someone_elses_dm_over_http_is_404(alice, bob, carol):
 
     assert response.status_code == 404
     assert not Message.objects.exists()
+
+
+POISON_FRAMES = [
+    pytest.param({"sync": "1", "after": "0", "since": 12}, id="since a number"),
+    pytest.param({"sync": "1", "after": "0", "since": ["2020-01-01"]}, id="since a list"),
+    pytest.param({"sync": "1", "after": "0", "since": {"a": 1}}, id="since an object"),
+    pytest.param({"sync": "1", "after": 10**30, "since": "2020-01-01T00:00:00Z"}, id="after huge"),
+    pytest.param({"sync": "1", "after": "0", "since": "9999-99-99T00:00:00"}, id="since no date"),
+    pytest.param({"delete": ["1"]}, id="delete a list"),
+    pytest.param({"delete": "1e400"}, id="delete 1e400 as text"),
+    pytest.param({"delete": "-1"}, id="delete negative"),
+    pytest.param({"delete": True}, id="delete true"),
+    pytest.param({"delete": "9" * 40}, id="delete forty digits"),
+    pytest.param({"body": "\ud800"}, id="lone surrogate"),
+    pytest.param({"body": "ok\ud800ok"}, id="lone surrogate inside text"),
+    pytest.param({"body": "nul\x00here"}, id="NUL"),
+    pytest.param({"body": "non\ufffecharacter"}, id="non-character U+FFFE"),
+    pytest.param({"body": "\ufdd0"}, id="non-character U+FDD0"),
+    pytest.param({"body": "\u200b\u200c\u200d\ufeff"}, id="zero-width only"),
+    pytest.param({"body": "\u3164\u2800 \u202e"}, id="fillers and an override only"),
+]
+
+
+@pytest.mark.parametrize("frame", POISON_FRAMES)
+async def test_poison_frames_get_an_error_and_the_socket_stays_open(connect, room, alice, frame, caplog):
+    a = await connect("/ws/rooms/general/", alice)
+
+    # ensure_ascii keeps lone surrogates as \ud800 escapes, exactly as a hostile client would send them.
+    await a.send_raw(text=json.dumps(frame))
+
+    assert "composer-errors" in await a.receive_until('id="composer-errors"')
+    await a.send(body="still here")
+    await a.receive_until("still here")
+    assert await stored() == ["still here"]
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param('{"delete": Infinity}', id="delete Infinity"),
+        pytest.param('{"delete": 1e400}', id="delete 1e400"),
+        pytest.param('{"delete": NaN}', id="delete NaN"),
+        pytest.param('{"body": ' + "[" * 30_000 + "]" * 30_000 + "}", id="body nested 30,000 deep"),
+        pytest.param("[" * 30_000, id="30,000 open brackets"),
+    ],
+)
+async def test_frames_json_cannot_hold_safely_get_an_error(connect, room, alice, raw, caplog):
+    a = await connect("/ws/rooms/general/", alice)
+
+    await a.send_raw(text=raw)
+
+    assert "composer-errors" in await a.receive_until('id="composer-errors"')
+    await a.send(body="still here")
+    await a.receive_until("still here")
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_a_sync_from_the_year_one_replays_everything_without_overflowing(connect, room, alice):
+    await database_sync_to_async(actions.post_message)(alice, room, "old news")
+    a = await connect("/ws/rooms/general/", alice)
+
+    await a.send(sync="1", after="0", since="0001-01-01T00:00:00")
+
+    frame = await a.receive_until('id="sync-since"')
+    assert "old news" in "".join(a.seen)
+    assert 'value="' in frame
+
+
+def test_a_lone_surrogate_is_refused_before_it_reaches_a_batch(room, alice):
+    from messaging.forms import MessageForm
+
+    form = MessageForm(data={"body": "hi \ud800"})
+
+    assert not form.is_valid()
+    assert "cannot be stored" in form.errors["body"][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        pytest.param("abc\u202edcba", "abcdcba", id="right-to-left override removed"),
+        pytest.param("\u2066x\u2069 y", "x y", id="isolates removed"),
+        pytest.param("שלום\u200f world", "שלום\u200f world", id="right-to-left mark kept"),
+        pytest.param("👩\u200d💻", "👩\u200d💻", id="zero-width joiner in an emoji kept"),
+        pytest.param("line one\r\nline two", "line one\nline two", id="newlines normalised"),
+    ],
+)
+def test_bidirectional_controls_are_removed_and_needed_marks_kept(body, kept):
+    from messaging.forms import MessageForm
+
+    form = MessageForm(data={"body": body})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["body"] == kept
+
+
+@pytest.mark.parametrize(
+    "path", ["/ws/nowhere/", "/ws/rooms/", "/ws/rooms/a/b/", "/other/", "/ws/rooms/%00/"]
+)
+async def test_a_socket_path_that_matches_no_route_is_closed_4404_after_accept(path, alice, caplog):
+    from tests.conftest import open_socket
+
+    for user in (None, alice):
+        socket = await open_socket(path, user, wait_live=False)
+        assert await socket.close_code() == 4404
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]

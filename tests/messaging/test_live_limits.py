@@ -22,7 +22,7 @@ def server(tmp_path_factory):
 async def test_a_one_mebibyte_text_frame_gets_an_error_and_the_socket_stays_usable(server):
     size = 1024 * 1024
     user = ChatUser(server.url, "big").sign_up()
-    user.get("/rooms/limits/")
+    user.open_room("limits")
     socket = await user.socket("/ws/rooms/limits/")
 
     await socket.connection.send("x" * size)
@@ -36,7 +36,7 @@ async def test_a_one_mebibyte_text_frame_gets_an_error_and_the_socket_stays_usab
 
 async def test_a_huge_binary_frame_gets_an_error(server):
     user = ChatUser(server.url, "binary").sign_up()
-    user.get("/rooms/limits/")
+    user.open_room("limits")
     socket = await user.socket("/ws/rooms/limits/")
 
     await socket.connection.send(b"\x00" * (1024 * 1024))
@@ -47,7 +47,7 @@ async def test_a_huge_binary_frame_gets_an_error(server):
 
 async def test_a_frame_beyond_daphnes_limit_closes_only_that_socket(server):
     user = ChatUser(server.url, "huge").sign_up()
-    user.get("/rooms/limits/")
+    user.open_room("limits")
     socket = await user.socket("/ws/rooms/limits/")
 
     async def send_too_much() -> None:
