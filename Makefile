@@ -6,6 +6,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # daphne (the default) or uvicorn: see README, "Benchmark", for when uvicorn is worth it.
 SERVER ?= daphne
+# CHAT_TRUSTED_PROXY=1: a reverse proxy in front sets X-Forwarded-For/-Proto, so the client's address (login
+# lockout, throttles) and scheme come from them. Only with the server reachable by the proxy alone: daphne
+# trusts the headers from any peer and takes the first X-Forwarded-For entry, so the proxy must replace the
+# header, not append to it. uvicorn trusts them from FORWARDED_ALLOW_IPS only.
+FORWARDED_ALLOW_IPS ?= 127.0.0.1,::1
+ifneq ($(filter 1 true yes on TRUE True YES Yes ON On,$(CHAT_TRUSTED_PROXY)),)
+DAPHNE_PROXY := --proxy-headers
+UVICORN_PROXY := --proxy-headers --forwarded-allow-ips "$(FORWARDED_ALLOW_IPS)"
+else
+DAPHNE_PROXY :=
+UVICORN_PROXY := --no-proxy-headers
+endif
 
 .PHONY: run test lint format bench install install-dev browser clean
 
@@ -29,9 +41,9 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 ifeq ($(SERVER),uvicorn)
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets --ws-per-message-deflate false \
-		--ws-max-size 1048576 site_config.asgi:application
+		--ws-max-size 1048576 $(UVICORN_PROXY) site_config.asgi:application
 else
-	$(BIN)/daphne --bind $(HOST) --port $(PORT) --websocket_timeout -1 site_config.asgi:application
+	$(BIN)/daphne --bind $(HOST) --port $(PORT) --websocket_timeout -1 $(DAPHNE_PROXY) site_config.asgi:application
 endif
 
 ## make test: the whole suite (installs dev requirements, and Debian chromium for browser tests when root)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,8 +37,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - only ever used with DEBUG on
 
-# Never "*": the WebSocket origin check (AllowedHostsOriginValidator) is only as strict as this list.
+# Never "*": the WebSocket origin check (site_config/origin.py) only accepts a Host header from this list.
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# Exact origins ("https://chat.example.com") also accepted for sockets and forms: the public origin of a TLS
+# proxy in front, when the server itself is reached over plain HTTP.
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    "csp",
     "django_htmx",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "site_config.csp.PageCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +149,18 @@ else:
         }
     }
 
+# Shared by every process when REDIS_URL is set, so the sign-up and login throttles hold across processes.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "chat",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -151,14 +168,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login attempts are limited per username and address (django-axes); a success resets the count.
+# Failed logins lock a username on one address only (django-axes), so someone elsewhere cannot lock its owner
+# out; a success resets the count. The address is REMOTE_ADDR: the real client's only when a proxy in front
+# is trusted (CHAT_TRUSTED_PROXY=1 makes `make run` start the server with proxy headers on).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("CHAT_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CHAT_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "site_config.throttle.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Per address and hour, whatever the username (rotating names dodges the lockout, not this): POSTs over
+# the limit get 429 before any password is hashed. 0 = no limit (load tests sign up many accounts at once).
+CHAT_SIGNUPS_PER_HOUR = env_int("CHAT_SIGNUPS_PER_HOUR", 10)
+CHAT_LOGINS_PER_HOUR = env_int("CHAT_LOGINS_PER_HOUR", 60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:index"
@@ -189,6 +213,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No inline <script> and no other origin, ever. 'unsafe-eval' because htmx 4 runs trigger filters and hx-on
+# with the Function constructor; safe only while no hx-*/on* attribute can come from user content (tested in
+# tests/site_config/test_csp.py). The per-viewer <style> of a room page carries the nonce. connect-src also
+# gets the page's own ws(s):// origin (site_config/csp.py); data: is what the reconnect indicator fetches.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_EVAL],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -10,3 +10,6 @@ ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 WHITENOISE_AUTOREFRESH = True
 # Test sockets that do not sync get live frames at once; catch-up tests raise it to check the ordering.
 CHAT_SYNC_GRACE_SECONDS = 0
+# The suite signs up many accounts from one address; tests of the throttles turn them on.
+CHAT_SIGNUPS_PER_HOUR = 0
+CHAT_LOGINS_PER_HOUR = 0

@@ -82,3 +82,44 @@ def test_signing_out_closes_the_sockets_of_that_session(alice, monkeypatch):
     client.post("/accounts/logout/")
 
     assert ended == [session_key]
+
+
+def test_a_username_differing_only_in_case_from_a_taken_one_is_refused(alice):
+    response = Client().post(
+        "/accounts/signup/",
+        {"username": "Alice", "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+    )
+
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
+    assert get_user_model().objects.filter(username__iexact="alice").count() == 1
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430lice",  # Cyrillic a: looks exactly like "alice"
+        "b\u043eb",  # Cyrillic o
+        "\u03b1lpha",  # Greek alpha
+        "jos\u00e9",
+        "\u00e9",
+    ],
+)
+def test_a_username_outside_ascii_is_refused(username):
+    response = Client().post(
+        "/accounts/signup/",
+        {"username": username, "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+    )
+
+    assert response.status_code == 400
+    assert not get_user_model().objects.exists()
+
+
+def test_the_ascii_username_characters_django_allows_are_accepted():
+    response = Client().post(
+        "/accounts/signup/",
+        {"username": "dora.m+1@x_y-z", "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+    )
+
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="dora.m+1@x_y-z").exists()
