@@ -9,10 +9,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-from messaging.benchmark.servers import ROOT, free_port, manage
-from messaging.benchmark.servers import production_env as server_env
+from messaging.benchmark.servers import ROOT, free_port, manage, production_env
 
 __all__ = ["ROOT", "LiveServer", "free_port", "migrate", "server_env"]
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Production settings; the suite signs many people up from one address, so the per-address sign-up and
+    login throttles are off unless a test sets them."""
+    return production_env(
+        database_url, **{"CHAT_SIGNUPS_PER_HOUR": "0", "CHAT_LOGINS_PER_HOUR": "0", **extra}
+    )
 
 
 def migrate(env: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from channels.db import database_sync_to_async
@@ -98,3 +99,38 @@ async def test_a_database_failure_reaches_every_sender_of_the_batch(room, alice,
     assert [str(result) for result in results] == ["disk full", "disk full"]
     monkeypatch.undo()
     assert body_of(await writer().post(actions.Post(alice, room, "after"))) == "after"
+
+
+async def test_a_post_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(
+    room, alice, bob, carol, batches
+):
+    # A lone surrogate that got past validation (the form refuses it) makes SQLite's INSERT fail.
+    posts = [
+        actions.Post(alice, room, "first"),
+        actions.Post(bob, room, "poison \ud800"),
+        actions.Post(carol, room, "third"),
+    ]
+
+    results = await asyncio.gather(*(writer().post(post) for post in posts), return_exceptions=True)
+
+    assert batches[0] == ["first", "poison \ud800", "third"]
+    assert body_of(results[0]) == "first"
+    assert isinstance(results[1], Exception)
+    assert body_of(results[2]) == "third"
+    assert await stored_bodies() == ["first", "third"]
+
+
+async def test_twenty_users_posting_together_with_one_poison_frame_lose_nothing(connect, room, make_user):
+    users = [await database_sync_to_async(make_user)(f"user{n}") for n in range(20)]
+    sockets = [await connect("/ws/rooms/general/", user) for user in users]
+
+    for n, socket in enumerate(sockets):
+        for k in range(6):
+            await socket.send_raw(text=json.dumps({"body": f"{n}-{k}" if (n, k) != (3, 2) else "\ud800"}))
+    for n, socket in enumerate(sockets):
+        for _ in range(6):
+            await socket.receive_until('id="composer-', timeout=10)
+
+    stored = await stored_bodies()
+    assert len(stored) == 119
+    assert "3-2" not in stored

@@ -1,0 +1,88 @@
+"""One user cannot stall everyone with sync frames (issue: hardening 2): a socket syncs when it opens and a
+few times a minute after, and a catch-up is rendered a bounded batch at a time, so posts go in between."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+
+from messaging import actions, catchup
+from messaging.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def post_many(room, author, count: int) -> list[int]:
+    return [Message.objects.create(room=room, author=author, body=f"m {n}").pk for n in range(count)]
+
+
+async def test_a_socket_syncs_once_on_open_and_further_syncs_are_refused(
+    connect, room, alice, settings, monkeypatch
+):
+    settings.CHAT_SYNCS_PER_MINUTE = 2
+    await post_many(room, alice, 30)
+    renders = []
+    original = catchup.render_step
+    monkeypatch.setattr(catchup, "render_step", lambda *args: renders.append(args) or original(*args))
+    a = await connect("/ws/rooms/general/", alice)
+
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    await a.receive_until('id="sync-since"')
+    for _ in range(5):
+        await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+        assert "Too many sync requests" in await a.receive_until('id="composer-errors"')
+
+    assert len(renders) == 1  # the 30 messages, once
+
+
+async def test_the_allowance_comes_back_with_time(connect, room, alice, settings):
+    settings.CHAT_SYNCS_PER_MINUTE = 600  # one every 0.1 s
+    a = await connect("/ws/rooms/general/", alice)
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    await a.receive_until('id="sync-since"')
+
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    assert "Too many" in await a.receive_until('id="composer-errors"')
+    time.sleep(0.15)
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    await a.receive_until('id="sync-since"')
+
+
+async def test_a_large_catch_up_renders_in_batches_and_lets_posts_in_between(
+    connect, room, alice, bob, monkeypatch
+):
+    await post_many(room, alice, 500)
+    timeline: list[str] = []
+    render, post = catchup.render_step, actions.post_messages
+    loop = asyncio.get_running_loop()
+    rendering = asyncio.Event()
+
+    def slow_render(room, template, ids):
+        assert len(ids) <= catchup.FRAME_BATCH
+        timeline.append("render")
+        loop.call_soon_threadsafe(rendering.set)
+        time.sleep(0.05)  # a render that takes a while: nobody else must wait for all of them
+        return render(room, template, ids)
+
+    def recorded_post(posts):
+        timeline.append("post")
+        return post(posts)
+
+    monkeypatch.setattr(catchup, "render_step", slow_render)
+    monkeypatch.setattr(actions, "post_messages", recorded_post)
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    await rendering.wait()
+    await b.send(body="not behind a whole catch-up")
+    await b.receive_until('id="composer-fields"')
+    await a.receive_until('id="sync-since"', timeout=10)
+
+    assert timeline.count("render") == 5
+    # Stored after the first batch, long before the last: it waited for one batch, not the catch-up.
+    assert timeline.index("post") <= 2, timeline

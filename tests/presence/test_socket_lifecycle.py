@@ -1,0 +1,84 @@
+"""However a socket ends, its presence goes with it; one user's sockets are capped (hardening 4 and 6)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from presence import consumers, tracker
+from presence.models import Connection
+from presence.notifier import notifier
+from tests.conftest import open_socket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def connections() -> list[Connection]:
+    return list(Connection.objects.all())
+
+
+async def test_a_socket_whose_handler_raises_leaves_no_presence_behind(room, alice, monkeypatch):
+    async def broken(*args):
+        raise RuntimeError("a bug after the presence row was written")
+
+    monkeypatch.setattr(consumers, "unread_groups", broken)
+
+    with pytest.raises(RuntimeError):
+        socket = await open_socket("/ws/rooms/general/", alice, wait_live=False)
+        await socket.close_code()
+
+    assert await connections() == []
+    assert notifier().live == set()
+
+
+async def test_the_heartbeat_refreshes_live_sockets_only_and_drops_rows_of_dead_ones(
+    connect, room, alice, bob, settings
+):
+    settings.PRESENCE_HEARTBEAT_SECONDS = 0.05
+    a = await connect("/ws/rooms/general/", alice)
+    # A row of this process whose socket is gone, whatever skipped its cleanup.
+    await database_sync_to_async(Connection.objects.create)(
+        key="ghost", user=bob, room=room, server=tracker.SERVER_ID, last_seen=timezone.now()
+    )
+
+    frame = await a.receive_until(">bob</a>", timeout=3)  # listed until the next heartbeat
+    while ">bob</a>" in frame:
+        frame = await a.receive_until('id="online-users"', timeout=3)
+
+    assert ">alice</a>" in frame
+    assert [c.user_id for c in await connections()] == [alice.pk]
+
+
+async def test_a_user_over_the_socket_cap_is_closed_4429_and_told_why(connect, room, alice, bob, settings):
+    settings.CHAT_MAX_SOCKETS_PER_USER = 3
+    for _ in range(3):
+        await connect("/ws/rooms/general/", alice)
+
+    extra = await connect("/ws/lobby/", alice, wait_live=False)
+
+    assert "Too many open tabs" in await extra.receive_until('id="connection-status"')
+    assert await extra.close_code() == 4429
+    await connect("/ws/rooms/general/", bob)  # others are not affected
+    assert len(await connections()) == 4
+
+
+async def test_the_cap_counts_sockets_on_every_process(connect, room, alice, settings):
+    settings.CHAT_MAX_SOCKETS_PER_USER = 2
+    for n in range(2):  # as if held by other server processes
+        await database_sync_to_async(Connection.objects.create)(
+            key=f"elsewhere-{n}", user=alice, room=room, server="other:1", last_seen=timezone.now()
+        )
+
+    extra = await connect("/ws/rooms/general/", alice, wait_live=False)
+
+    assert await extra.close_code() == 4429
+
+
+async def test_a_closed_socket_frees_its_place_under_the_cap(connect, room, alice, settings):
+    settings.CHAT_MAX_SOCKETS_PER_USER = 1
+    first = await connect("/ws/rooms/general/", alice)
+    await first.disconnect()
+
+    await connect("/ws/rooms/general/", alice)
