@@ -1,4 +1,4 @@
-"""Nobody keeps a socket who was let out: deactivated, deleted, or given a new password (issue: hardening 1)."""
+"""Nobody keeps a socket who was let out: deactivated, deleted, or given a new password (hardening 1)."""
 
 from __future__ import annotations
 

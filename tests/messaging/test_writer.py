@@ -127,7 +127,7 @@ async def test_twenty_users_posting_together_with_one_poison_frame_lose_nothing(
     for n, socket in enumerate(sockets):
         for k in range(6):
             await socket.send_raw(text=json.dumps({"body": f"{n}-{k}" if (n, k) != (3, 2) else "\ud800"}))
-    for n, socket in enumerate(sockets):
+    for socket in sockets:
         for _ in range(6):
             await socket.receive_until('id="composer-', timeout=10)
 

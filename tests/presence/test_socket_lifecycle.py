@@ -25,9 +25,9 @@ async def test_a_socket_whose_handler_raises_leaves_no_presence_behind(room, ali
 
     monkeypatch.setattr(consumers, "unread_groups", broken)
 
+    socket = await open_socket("/ws/rooms/general/", alice, wait_live=False)
     with pytest.raises(RuntimeError):
-        socket = await open_socket("/ws/rooms/general/", alice, wait_live=False)
-        await socket.close_code()
+        await socket.close_code()  # the communicator re-raises what killed the consumer
 
     assert await connections() == []
     assert notifier().live == set()
