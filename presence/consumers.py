@@ -173,7 +173,10 @@ class PresenceConsumer(AsyncWebsocketConsumer):
         if self.transport is not None and limit > 0 and self.transport.queued() > limit:
             logger.warning("socket of user %s fell too far behind: closed 1013", self.scope["user"].pk)
             self.closing = True
-            await self.close(close_codes.TOO_FAR_BEHIND)
+            if self.transport.close is not None:
+                self.transport.close(close_codes.TOO_FAR_BEHIND)
+            else:
+                await self.close(close_codes.TOO_FAR_BEHIND)
             asyncio.get_running_loop().create_task(self.cleanup())
             return
         await self.base_send({"type": "websocket.send", "text": html})
