@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from messaging import actions, catchup, fragments
+from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
 from messaging.forms import MessageForm
 from messaging.writer import writer
@@ -181,17 +182,26 @@ class RoomConsumer(PresenceConsumer):
         assert self.room is not None
         if self.held is None:
             self.held = []
-        already_sent = frozenset(self.sent_before_sync)
-        floor = max(already_sent, default=0)
-        plan = await plan_catch_up(self.room, self.scope["user"], after, since, already_sent, floor)
-        if isinstance(plan, int):
-            await self.end(plan)
-            return
-        self.sent_before_sync.clear()
-        for template, ids in catchup.steps(plan):
-            # One trip to the database thread per batch: posts of other sockets go in between.
-            await self.send_frame(await database_sync_to_async(catchup.render_step)(plan.room, template, ids))
-        await self.send_frame(catchup.cursor_frame(plan))
+        user = self.scope["user"]
+        async with gate().turn_of(user.pk):
+            already_sent = frozenset(self.sent_before_sync)
+            floor = max(already_sent, default=0)
+            async with gate().batch:
+                plan = await plan_catch_up(self.room, user, after, since, already_sent, floor)
+            if isinstance(plan, int):
+                await self.end(plan)
+                return
+            self.sent_before_sync.clear()
+            for template, ids in catchup.steps(plan):
+                # One batch per trip to the database thread, one catch-up's batch in its queue at a time:
+                # posts go in between.
+                async with gate().batch:
+                    html = await database_sync_to_async(catchup.render_step)(plan.room, template, ids)
+                if not await self.drained():
+                    await self.drop_behind()
+                    return
+                await self.send_frame(html)
+            await self.send_frame(catchup.cursor_frame(plan))
         self.caught_up = set(plan.sent)
         self.cursor = max(self.cursor, plan.cursor)
         self.synced_at = plan.synced_at

@@ -26,6 +26,9 @@ from rooms.models import Membership, Room
 
 logger = logging.getLogger(__name__)
 
+# How long a catch-up waits for its client to read what it was sent before giving the socket up.
+DRAIN_SECONDS = 15
+
 # Kept for the modules and tests that name them here.
 CLOSE_NOT_SIGNED_IN = close_codes.NOT_SIGNED_IN
 CLOSE_FORBIDDEN = close_codes.FORBIDDEN
@@ -171,15 +174,31 @@ class PresenceConsumer(AsyncWebsocketConsumer):
             return
         limit = settings.CHAT_SOCKET_BACKLOG_BYTES
         if self.transport is not None and limit > 0 and self.transport.queued() > limit:
-            logger.warning("socket of user %s fell too far behind: closed 1013", self.scope["user"].pk)
-            self.closing = True
-            if self.transport.close is not None:
-                self.transport.close(close_codes.TOO_FAR_BEHIND)
-            else:
-                await self.close(close_codes.TOO_FAR_BEHIND)
-            asyncio.get_running_loop().create_task(self.cleanup())
+            await self.drop_behind()
             return
         await self.base_send({"type": "websocket.send", "text": html})
+
+    async def drop_behind(self) -> None:
+        logger.warning("socket of user %s fell too far behind: closed 1013", self.scope["user"].pk)
+        self.closing = True
+        if self.transport is not None and self.transport.close is not None:
+            self.transport.close(close_codes.TOO_FAR_BEHIND)
+        else:
+            await self.close(close_codes.TOO_FAR_BEHIND)
+        asyncio.get_running_loop().create_task(self.cleanup())
+
+    async def drained(self) -> bool:
+        """Wait until the client has read most of what was sent (a catch-up sends frame after frame: a big
+        one must not trip the backlog bound of a client that reads fine). False if it does not read on."""
+        limit = settings.CHAT_SOCKET_BACKLOG_BYTES
+        if self.transport is None or limit <= 0:
+            return True
+        deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+        while self.transport.queued() > limit // 2:
+            if self.closing or asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     async def deliver(self, frames: list[dict[str, Any]], html: str) -> None:
         """Called by the hub with the frames of a group this socket is in: forwarded as they are."""

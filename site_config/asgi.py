@@ -12,12 +12,15 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs the app registry loaded above
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from presence.socket_cap import SessionSocketCap  # noqa: E402
 from site_config.origin import SameOriginSockets  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginSockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginSockets(
+            SessionSocketCap(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -86,3 +86,42 @@ async def test_a_large_catch_up_renders_in_batches_and_lets_posts_in_between(
     assert timeline.count("render") == 5
     # Stored after the first batch, long before the last: it waited for one batch, not the catch-up.
     assert timeline.index("post") <= 2, timeline
+
+
+async def test_many_sockets_catching_up_at_once_put_one_batch_ahead_of_a_post(
+    connect, room, alice, bob, make_user, monkeypatch
+):
+    """A user who reopens sockets to sync again (each new socket may sync once) gains nothing: catch-ups
+    take turns, one batch of renders in the database thread's queue at a time."""
+    await post_many(room, alice, 300)
+    timeline: list[str] = []
+    render, post = catchup.render_step, actions.post_messages
+    loop = asyncio.get_running_loop()
+    rendering = asyncio.Event()
+
+    def slow_render(room, template, ids):
+        timeline.append("render")
+        loop.call_soon_threadsafe(rendering.set)
+        time.sleep(0.03)
+        return render(room, template, ids)
+
+    def recorded_post(posts):
+        timeline.append("post")
+        return post(posts)
+
+    monkeypatch.setattr(catchup, "render_step", slow_render)
+    monkeypatch.setattr(actions, "post_messages", recorded_post)
+    others = [await database_sync_to_async(make_user)(f"syncer{n}") for n in range(5)]
+    syncing = [await connect("/ws/rooms/general/", user) for user in (alice, alice, alice, *others)]
+    b = await connect("/ws/rooms/general/", bob)
+
+    for socket in syncing:
+        await socket.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+    await rendering.wait()
+    await b.send(body="not behind everyone's catch-up")
+    await b.receive_until('id="composer-fields"')
+    for socket in syncing:
+        await socket.receive_until('id="sync-since"', timeout=20)
+
+    assert timeline.count("render") >= 24  # three batches each, four for those planned after the post
+    assert timeline.index("post") <= 2, timeline

@@ -82,3 +82,38 @@ async def test_a_closed_socket_frees_its_place_under_the_cap(connect, room, alic
     await first.disconnect()
 
     await connect("/ws/rooms/general/", alice)
+
+
+async def test_a_session_over_the_cap_is_refused_before_any_database_work(room, alice, settings, monkeypatch):
+    from channels import auth
+    from channels.testing import WebsocketCommunicator
+
+    from site_config.asgi import application
+    from tests.conftest import Socket, session_cookie
+
+    settings.CHAT_MAX_SOCKETS_PER_USER = 2
+    cookie = await database_sync_to_async(session_cookie)(alice)
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={cookie}".encode()),
+    ]
+    opened = []
+    for _ in range(2):
+        communicator = WebsocketCommunicator(application, "/ws/rooms/general/", headers=headers)
+        assert (await communicator.connect())[0]
+        await Socket(communicator).receive_until("is-connected")
+        opened.append(communicator)
+    lookups = []
+    original = auth.get_user
+    monkeypatch.setattr(auth, "get_user", lambda scope: lookups.append(scope) or original(scope))
+
+    extra = WebsocketCommunicator(application, "/ws/rooms/general/", headers=headers)
+    assert (await extra.connect())[0]
+
+    assert "Too many open tabs" in await Socket(extra).receive_until('id="connection-status"')
+    assert await Socket(extra).close_code() == 4429
+    assert lookups == []
+    for communicator in opened:
+        await communicator.disconnect()
+    await notifier().settled()

@@ -1,0 +1,40 @@
+"""Catch-ups take turns, so that however many arrive they cannot starve posts or each other.
+
+Every trip to the process's one database thread waits in one queue: twelve sockets catching up at once put
+twelve batches of renders in front of every post. Here a process lets one catch-up batch at a time into that
+queue (a post then waits for at most one batch), and one user's sockets catch up one after the other (a user
+who reopens sockets to sync again only queues behind themself; other users' catch-ups interleave).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from messaging.per_loop import PerLoop
+
+
+class CatchUpGate:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.batch = asyncio.Semaphore(1)
+        # Per user: their lock and how many of their catch-ups hold or await it (forgotten at zero).
+        self.users: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn_of(self, user_id: int) -> AsyncIterator[None]:
+        """One catch-up of this user's at a time."""
+        lock, waiting = self.users.get(user_id, (asyncio.Lock(), 0))
+        self.users[user_id] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self.users[user_id]
+            if waiting == 1:
+                del self.users[user_id]
+            else:
+                self.users[user_id] = (lock, waiting - 1)
+
+
+gate = PerLoop(CatchUpGate)
