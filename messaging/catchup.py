@@ -23,7 +23,7 @@ from django.utils import timezone
 from messaging.models import Message
 from rooms.models import Room
 
-FRAME_BATCH = 100
+FRAME_BATCH = 25
 # Revisions committed a little before a sync's timestamp may not have been visible to it: look back a bit.
 REVISION_MARGIN = timedelta(seconds=10)
 # Anything older means "everything": bounded so date arithmetic cannot overflow.

@@ -268,7 +268,7 @@ CHAT_SYNC_GRACE_SECONDS = env_int("CHAT_SYNC_GRACE_SECONDS", 3)
 CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20)
 # A socket whose client stopped reading is closed with 1013 (htmx reconnects it and the page catches up)
 # once this many bytes wait in the server for it; its kernel send buffer is capped at the second figure.
-CHAT_SOCKET_BACKLOG_BYTES = env_int("CHAT_SOCKET_BACKLOG_BYTES", 1024 * 1024)
+CHAT_SOCKET_BACKLOG_BYTES = env_int("CHAT_SOCKET_BACKLOG_BYTES", 256 * 1024)
 CHAT_SOCKET_KERNEL_BUFFER_BYTES = env_int("CHAT_SOCKET_KERNEL_BUFFER_BYTES", 128 * 1024)
 # A page syncs when its socket opens; beyond that, a socket may ask for this many catch-ups a minute.
 CHAT_SYNCS_PER_MINUTE = env_int("CHAT_SYNCS_PER_MINUTE", 3)
