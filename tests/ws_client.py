@@ -49,11 +49,13 @@ class ChatUser:
     def cookie_header(self) -> str:
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
 
-    async def socket(self, path: str, base_url: str | None = None) -> Socket:
-        """Opens a page's socket as htmx does; for a room, loads the page and sends its sync form first."""
+    async def socket(
+        self, path: str, base_url: str | None = None, cursor: dict[str, str] | None = None
+    ) -> Socket:
+        """Opens a page's socket as htmx does; for a room, sends its page's sync form first (or `cursor`: the
+        page as it was when its socket dropped; a socket syncs once when it opens)."""
         base = base_url or self.base_url
-        cursor = None
-        if path.startswith("/ws/rooms/"):
+        if cursor is None and path.startswith("/ws/rooms/"):
             page = await asyncio.to_thread(self.get, path.removeprefix("/ws"))
             cursor = dict(re.findall(r'id="sync-(after|since)" name="\w+" value="([^"]*)"', page))
         connection = await websockets.connect(
