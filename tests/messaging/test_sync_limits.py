@@ -27,7 +27,11 @@ async def test_a_socket_syncs_once_on_open_and_further_syncs_are_refused(
     await post_many(room, alice, 30)
     renders = []
     original = catchup.render_step
-    monkeypatch.setattr(catchup, "render_step", lambda *args: renders.append(args) or original(*args))
+    def recorded(*args):
+        renders.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(catchup, "render_step", recorded)
     a = await connect("/ws/rooms/general/", alice)
 
     await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")

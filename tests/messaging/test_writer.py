@@ -30,7 +30,7 @@ def batches(monkeypatch) -> list[list[str]]:
     return seen
 
 
-def body_of(result: Message | ActionRefused) -> str:
+def body_of(result: Message | ActionRefused | BaseException) -> str:
     assert isinstance(result, Message), result
     return result.body
 

@@ -106,7 +106,11 @@ async def test_a_session_over_the_cap_is_refused_before_any_database_work(room, 
         opened.append(communicator)
     lookups = []
     original = auth.get_user
-    monkeypatch.setattr(auth, "get_user", lambda scope: lookups.append(scope) or original(scope))
+    def recorded(scope):
+        lookups.append(scope)
+        return original(scope)
+
+    monkeypatch.setattr(auth, "get_user", recorded)
 
     extra = WebsocketCommunicator(application, "/ws/rooms/general/", headers=headers)
     assert (await extra.connect())[0]
