@@ -27,6 +27,7 @@ async def test_a_socket_syncs_once_on_open_and_further_syncs_are_refused(
     await post_many(room, alice, 30)
     renders = []
     original = catchup.render_step
+
     def recorded(*args):
         renders.append(args)
         return original(*args)

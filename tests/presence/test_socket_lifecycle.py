@@ -106,6 +106,7 @@ async def test_a_session_over_the_cap_is_refused_before_any_database_work(room, 
         opened.append(communicator)
     lookups = []
     original = auth.get_user
+
     def recorded(scope):
         lookups.append(scope)
         return original(scope)
