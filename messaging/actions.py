@@ -134,58 +134,8 @@ def delete_own_message(user: User, room: Room, message_id: int) -> Message:
     return delete_message(message)
 
 
-def set_room_locked(room: Room, locked: bool) -> Room:
-    with transaction.atomic():
-        room.is_locked = locked
-        room.save(update_fields=["is_locked"])
-        room_updated(room)
-    return room
-
-
-def room_updated(room: Room) -> None:
-    """Name or lock changed (admin form or action): tell everyone in the room once it is committed."""
-    transaction.on_commit(lambda: broadcasts.room_changed(room), robust=True)
-
-
-def delete_room(room: Room) -> None:
-    group = room.group_name
-    with transaction.atomic():
-        room.delete()
-        transaction.on_commit(lambda: broadcasts.room_deleted(group), robust=True)
-
-
-def open_direct(user: User, other: User) -> Room:
-    """The one conversation between two people, created with both as its only members by its first message
-    or its first socket (never by a page view)."""
-    with transaction.atomic():
-        low, high = sorted([user, other], key=lambda u: u.pk)
-        room, created = Room.objects.get_or_create(
-            slug=Room.direct_slug(user, other),
-            defaults={"name": Room.direct_name(user, other), "kind": Room.Kind.DIRECT},
-        )
-        if created:
-            Membership.objects.bulk_create(
-                [Membership(room=room, user=low), Membership(room=room, user=high)]
-            )
-            transaction.on_commit(lambda: broadcasts.direct_opened(room, user, other), robust=True)
-    return room
-
-
 def mark_read(user: User, room_id: int, message_id: int) -> None:
     """A page that showed the room up to `message_id` is closing: those messages are no longer unread."""
     Membership.objects.filter(room_id=room_id, user=user, last_read_id__lt=message_id).update(
         last_read_id=message_id
     )
-
-
-def remove_member(membership: Membership) -> None:
-    """The user loses the room at once: their sockets there close, their badges stop counting it."""
-    room_id, user_id = membership.room_id, membership.user_id
-    with transaction.atomic():
-        membership.delete()
-        transaction.on_commit(lambda: broadcasts.membership_removed(room_id, user_id), robust=True)
-
-
-def end_session(session_key: str) -> None:
-    """Signed out: sockets opened with that login session close (other devices stay signed in)."""
-    broadcasts.session_ended(session_key)

@@ -5,8 +5,3 @@ from django.apps import AppConfig
 
 class MessagingConfig(AppConfig):
     name = "messaging"
-
-    def ready(self) -> None:
-        from messaging import revocation
-
-        revocation.connect()

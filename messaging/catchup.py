@@ -11,9 +11,11 @@ post waits for at most one batch, however large the catch-up.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -110,3 +112,75 @@ def catch_up(
     frames = [render_step(room, template, ids) for template, ids in steps(found)]
     frames.append(cursor_frame(found))
     return CatchUp(frames, found.sent, found.cursor, found.synced_at)
+
+
+Frame = dict[str, Any]
+
+
+@dataclass
+class PageCursor:
+    """Where one socket's page stands. Live frames are held from connect until the page's first sync, so
+    what it missed and what arrives live land in order and once; a page that never syncs is released after
+    CHAT_SYNC_GRACE_SECONDS. A page syncs when its socket opens, then CHAT_SYNCS_PER_MINUTE times at most."""
+
+    cursor: int
+    connected_at: datetime = field(default_factory=timezone.now)
+    held: list[Frame] | None = field(default_factory=list)
+    # Ids the last catch-up sent: their live frames, arriving late, are dropped instead of doubled.
+    caught_up: frozenset[int] | set[int] = frozenset()
+    # Ids forwarded live before the first sync (a slow sync after the grace): the catch-up leaves them out.
+    sent_before_sync: set[int] = field(default_factory=set)
+    synced_at: datetime | None = None
+    sync_allowance: float = 1.0
+    sync_checked_at: float = field(default_factory=time.monotonic)
+
+    def incoming(self, frames: list[Frame]) -> list[Frame]:
+        """Of frames arriving live, those to forward now (the others are held, or were caught up)."""
+        if self.held is not None:
+            self.held.extend(frames)
+            return []
+        if self.caught_up:
+            return [frame for frame in frames if frame.get("message_id") not in self.caught_up]
+        return frames
+
+    def forwarded(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            message_id = frame.get("message_id")
+            if not message_id:
+                continue
+            self.cursor = max(self.cursor, message_id)
+            if self.synced_at is None and len(self.sent_before_sync) < settings.CHAT_CATCHUP_LIMIT:
+                self.sent_before_sync.add(message_id)
+
+    def take_held(self) -> list[Frame]:
+        """Held frames to forward, less what a catch-up sent; empty when none are left (and then live frames
+        flow again)."""
+        batch, self.held = self.held or [], [] if self.held else None
+        return [frame for frame in batch if frame.get("message_id") not in self.caught_up]
+
+    def may_sync(self) -> bool:
+        now = time.monotonic()
+        rate = settings.CHAT_SYNCS_PER_MINUTE / 60
+        ceiling = max(1.0, float(settings.CHAT_SYNCS_PER_MINUTE))
+        self.sync_allowance = min(ceiling, self.sync_allowance + (now - self.sync_checked_at) * rate)
+        self.sync_checked_at = now
+        if self.sync_allowance < 1:
+            return False
+        self.sync_allowance -= 1
+        return True
+
+    def syncing(self) -> tuple[frozenset[int], int]:
+        """A sync starts: live frames wait; what was sent live before it, and the least cursor to return."""
+        if self.held is None:
+            self.held = []
+        already_sent = frozenset(self.sent_before_sync)
+        return already_sent, max(already_sent, default=0)
+
+    def synced(self, plan: Plan) -> None:
+        self.sent_before_sync.clear()
+        self.caught_up = set(plan.sent)
+        self.cursor = max(self.cursor, plan.cursor)
+        self.synced_at = plan.synced_at
+
+    def since(self) -> datetime:
+        return self.synced_at or self.connected_at

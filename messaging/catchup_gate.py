@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from messaging.per_loop import PerLoop
+from realtime.per_loop import PerLoop
 
 
 class CatchUpGate:

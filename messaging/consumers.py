@@ -10,22 +10,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from messaging import actions, catchup, fragments
 from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
 from messaging.forms import MessageForm
 from messaging.writer import writer
-from presence.consumers import PresenceConsumer
-from realtime import close_codes
+from presence.consumers import PresenceSocket
+from realtime import close_codes, events, groups
+from realtime.socket import Handler
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 
 # A legitimate frame is the body (bounded by CHAT_MESSAGE_MAX_LENGTH) plus a few headers; anything far larger
@@ -41,6 +41,10 @@ def parse_id(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
         return value
     return None
+
+
+def joined(frames: list[dict[str, Any]]) -> str:
+    return "".join(frame["html"] for frame in frames)
 
 
 def parse_frame(text_data: str) -> dict[str, Any] | None:
@@ -60,7 +64,7 @@ def open_missing_direct(slug: str, user: Any) -> Room | None:
     if low >= high or user.pk not in (low, high):
         return None
     other = get_user_model().objects.filter(pk=high if user.pk == low else low, is_active=True).first()
-    return actions.open_direct(user, other) if other is not None else None
+    return room_actions.open_direct(user, other) if other is not None else None
 
 
 @database_sync_to_async
@@ -91,107 +95,110 @@ def plan_catch_up(
     return catchup.plan(current, after, since, already_sent, floor)
 
 
-class RoomConsumer(PresenceConsumer):
-    # Message frames are held back from connect until the page's cursor has been caught up, so that what it
-    # missed and what arrives live land in order and once; a page that never syncs is released after a grace.
-    held: list[dict[str, Any]] | None = None
-    cursor = 0
-    # Ids the last catch-up sent: their live frames, arriving late, are dropped instead of doubled.
-    caught_up: frozenset[int] | set[int] = frozenset()
-    # Ids forwarded live before the first sync (a slow sync after the grace): the catch-up leaves them out.
-    sent_before_sync: set[int]
-    connected_at: datetime
-    synced_at: datetime | None = None
-    # Syncs the page may still ask for: the one sent when the socket opens, then CHAT_SYNCS_PER_MINUTE.
-    sync_allowance = 1.0
-    sync_checked_at = 0.0
+@database_sync_to_async
+def unread_groups(user: Any, except_room: int | None) -> list[str]:
+    """The page counts unread messages of the user's other rooms and conversations."""
+    room_ids = (
+        Membership.objects.filter(user=user).exclude(room=except_room).values_list("room_id", flat=True)
+    )
+    return [groups.unread(room_id) for room_id in room_ids]
+
+
+class ChatPageSocket(PresenceSocket):
+    """What every chat page's socket shares: unread counts of the user's rooms, conversations appearing."""
+
+    async def admit(self) -> int | None:
+        refusal = await super().admit()
+        if refusal is None:
+            for group in await unread_groups(self.scope["user"], self.room_id):
+                await self.join_group(group)
+        return refusal
+
+    def control_handlers(self) -> dict[str, Handler]:
+        return {
+            **super().control_handlers(),
+            events.MEMBERSHIP_ADDED: self.membership_added,
+            events.MEMBERSHIP_REMOVED: self.membership_removed,
+            events.ROOM_GONE: self.room_gone,
+        }
+
+    async def membership_added(self, event: events.Event) -> None:
+        """A conversation was opened with this user: count its unread messages from now on."""
+        await self.join_group(groups.unread(event["room_id"]))
+        await self.send(text_data=event["html"])
+
+    async def membership_removed(self, event: events.Event) -> None:
+        if self.room_id == event["room_id"]:
+            await self.end(close_codes.FORBIDDEN)
+            return
+        await self.leave_group(groups.unread(event["room_id"]))
+
+    async def room_gone(self, event: events.Event) -> None:
+        await self.end(close_codes.NO_SUCH_ROOM)
+
+
+class LobbyConsumer(ChatPageSocket):
+    """The room selector's socket: live online counts."""
+
+    def page_groups(self) -> list[str]:
+        return [groups.LOBBY]
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The lobby expects nothing from the page."""
+
+
+class RoomConsumer(ChatPageSocket):
+    room: Room | None = None
+    page: catchup.PageCursor
 
     async def authorize(self) -> int | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         room, newest = await load_readable_room(slug, self.scope["user"])
         if room is None:
             return close_codes.NO_SUCH_ROOM
-        self.room = room
-        self.cursor = newest
-        self.connected_at = timezone.now()
-        self.held = []
-        self.sent_before_sync = set()
-        self.sync_checked_at = time.monotonic()
+        self.room, self.room_id = room, room.pk
+        self.page = catchup.PageCursor(newest)
         asyncio.get_running_loop().call_later(settings.CHAT_SYNC_GRACE_SECONDS, self._release_soon)
         return None
 
-    async def cleanup(self) -> None:
-        cursor_to_mark = self.cursor if self.room is not None and not self.cleaned_up else 0
-        await super().cleanup()
-        if cursor_to_mark and self.room is not None:
-            await database_sync_to_async(actions.mark_read)(self.scope["user"], self.room.pk, cursor_to_mark)
+    async def release(self) -> None:
+        await super().release()
+        if self.room is not None and self.page.cursor:
+            await database_sync_to_async(actions.mark_read)(
+                self.scope["user"], self.room.pk, self.page.cursor
+            )
 
     def page_groups(self) -> list[str]:
         assert self.room is not None
-        return [self.room.group_name]
+        return [groups.room(self.room.pk)]
 
     async def deliver(self, frames: list[dict[str, Any]], html: str) -> None:
-        if self.held is not None:
-            self.held.extend(frames)
-            return
-        if self.caught_up and any(frame.get("message_id") in self.caught_up for frame in frames):
-            frames = [frame for frame in frames if frame.get("message_id") not in self.caught_up]
-            if not frames:
-                return
-            html = "".join(frame["html"] for frame in frames)
-        await super().deliver(frames, html)
-        self._advance(frames)
-
-    def _advance(self, frames: list[dict[str, Any]]) -> None:
-        for frame in frames:
-            message_id = frame.get("message_id")
-            if not message_id:
-                continue
-            self.cursor = max(self.cursor, message_id)
-            if self.synced_at is None and len(self.sent_before_sync) < settings.CHAT_CATCHUP_LIMIT:
-                self.sent_before_sync.add(message_id)
+        forward = self.page.incoming(frames)
+        if forward:
+            await super().deliver(forward, html if len(forward) == len(frames) else joined(forward))
+            self.page.forwarded(forward)
 
     def _release_soon(self) -> None:
-        if self.held is not None and self.synced_at is None:
-            asyncio.get_running_loop().create_task(self.release())
+        if self.page.held is not None and self.page.synced_at is None:
+            asyncio.get_running_loop().create_task(self.release_held())
 
-    async def release(self) -> None:
+    async def release_held(self) -> None:
         """Forward held frames, less what a catch-up sent; frames arriving meanwhile queue behind them."""
-        while self.held:
-            batch, self.held = self.held, []
-            batch = [frame for frame in batch if frame.get("message_id") not in self.caught_up]
+        while (batch := self.page.take_held()) or self.page.held is not None:
             if batch:
-                await super().deliver(batch, "".join(frame["html"] for frame in batch))
-                self._advance(batch)
-        self.held = None
-
-    def may_sync(self) -> bool:
-        """One sync when the socket opens, then CHAT_SYNCS_PER_MINUTE: a page has no reason to ask more
-        often, and each catch-up costs the process's database thread."""
-        now = time.monotonic()
-        rate = settings.CHAT_SYNCS_PER_MINUTE / 60
-        ceiling = max(1.0, float(settings.CHAT_SYNCS_PER_MINUTE))
-        self.sync_allowance = min(ceiling, self.sync_allowance + (now - self.sync_checked_at) * rate)
-        self.sync_checked_at = now
-        if self.sync_allowance < 1:
-            return False
-        self.sync_allowance -= 1
-        return True
+                await super().deliver(batch, joined(batch))
+                self.page.forwarded(batch)
 
     async def sync(self, after: int, since: datetime) -> None:
         assert self.room is not None
-        if self.held is None:
-            self.held = []
         user = self.scope["user"]
         async with gate().turn_of(user.pk):
-            already_sent = frozenset(self.sent_before_sync)
-            floor = max(already_sent, default=0)
+            already_sent, floor = self.page.syncing()
             async with gate().batch:
                 plan = await plan_catch_up(self.room, user, after, since, already_sent, floor)
             if isinstance(plan, int):
                 await self.end(plan)
                 return
-            self.sent_before_sync.clear()
             for template, ids in catchup.steps(plan):
                 # One batch per trip to the database thread, one catch-up's batch in its queue at a time:
                 # posts go in between.
@@ -202,13 +209,11 @@ class RoomConsumer(PresenceConsumer):
                     return
                 await self.send_frame(html)
             await self.send_frame(catchup.cursor_frame(plan))
-        self.caught_up = set(plan.sent)
-        self.cursor = max(self.cursor, plan.cursor)
-        self.synced_at = plan.synced_at
-        await self.release()
+            self.page.synced(plan)
+        await self.release_held()
 
     async def resync(self) -> None:
-        await self.sync(self.cursor, self.synced_at or self.connected_at)
+        await self.sync(self.page.cursor, self.page.since())
 
     def failure_html(self) -> str:
         return fragments.errors(["Something went wrong on our side: please try again."])
@@ -239,7 +244,7 @@ class RoomConsumer(PresenceConsumer):
         form = catchup.SyncForm(data={key: value for key, value in frame.items() if isinstance(value, str)})
         if not form.is_valid():
             await self.send(text_data=fragments.errors(["Malformed sync request."]))
-        elif not self.may_sync():
+        elif not self.page.may_sync():
             await self.send(text_data=fragments.errors(["Too many sync requests: this page is up to date."]))
         else:
             await self.sync(form.cleaned_data["after"], form.cleaned_data["since"])

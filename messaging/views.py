@@ -18,9 +18,10 @@ from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
 from messaging.models import Message
 from presence.broadcasts import online_list
+from realtime.requests import AuthedRequest
+from rooms import actions as room_actions
 from rooms.actions import join_room
 from rooms.models import Membership, Room
-from site_config.types import AuthedRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -110,7 +111,7 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
     room = Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()
     if room is None:
         room = unsaved_direct(request.user, other)
-        return chat_page(request, room, other, create=lambda: actions.open_direct(request.user, other))
+        return chat_page(request, room, other, create=lambda: room_actions.open_direct(request.user, other))
     if not room.is_member(request.user):  # removed from it (the admin): gone, as for anyone else
         raise Http404("No such conversation.")
     return chat_page(request, room, other)

@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from messaging import actions
 from messaging.errors import ActionRefused
 from messaging.models import Message
-from messaging.per_loop import PerLoop
+from realtime.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 

@@ -8,12 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from messaging.broadcasts import send_html
 from presence.models import Connection
+from realtime import events, groups, transport
 from rooms.models import Room
-
-LOBBY_GROUP = "lobby"
-TOTAL_GROUP = "online-total"
 
 
 def online_list(room_id: int) -> dict[str, Any]:
@@ -39,10 +36,10 @@ def send_room_counts(room_ids: list[int]) -> None:
 
     open_rooms = [room_id for room_id in room_ids if kinds.get(room_id) == Room.Kind.OPEN]
     if open_rooms:
-        send_html(LOBBY_GROUP, "".join(count_html(room_id) for room_id in open_rooms))
+        transport.send_html(groups.LOBBY, "".join(count_html(room_id) for room_id in open_rooms))
     for room_id in room_ids:
         if kinds.get(room_id) == Room.Kind.PRIVATE:
-            send_html(Room.unread_group_for(room_id), count_html(room_id))
+            transport.send_html(groups.unread(room_id), count_html(room_id))
 
 
 def online_changed(room_ids: Iterable[int | None]) -> None:
@@ -51,8 +48,15 @@ def online_changed(room_ids: Iterable[int | None]) -> None:
         send_room_counts(rooms)
     for room_id in rooms:
         html = render_to_string("presence/_online_users.html", {**online_list(room_id), "oob": True})
-        send_html(Room.group_for(room_id), html)
+        transport.send_html(groups.room(room_id), html)
     total = Connection.objects.online_total()
-    send_html(
-        TOTAL_GROUP, render_to_string("presence/_online_total.html", {"online_total": total, "oob": True})
-    )
+    html = render_to_string("presence/_online_total.html", {"online_total": total, "oob": True})
+    transport.send_html(groups.ONLINE_TOTAL, html)
+
+
+def session_ended(session_key: str) -> None:
+    transport.group_send(groups.session(session_key), events.session_ended())
+
+
+def user_revoked(user_id: int) -> None:
+    transport.group_send(groups.user(user_id), events.user_revoked())

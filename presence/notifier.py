@@ -9,8 +9,8 @@ from collections import Counter
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from messaging.per_loop import PerLoop
 from presence import broadcasts, tracker
+from realtime.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 

@@ -1,72 +1,45 @@
-"""How much a socket has not yet written to its client, and a cap on what the kernel buffers for it.
-
-ASGI gives an application no back-pressure: `send` returns at once and the server buffers whatever the
-client does not read. A reader that stopped would make the process buffer every frame of its rooms forever
-(300 such sockets took ~740 MB of kernel TCP memory). The servers we run expose their transport through the
-`send` callable they hand the application; from it we cap the kernel's send buffer (no autotuning up to
-tcp_wmem's 4 MB) and read the bytes still queued in the server, so a socket can be dropped once it is
-hopelessly behind. Under a server we do not know (the test communicator) there is no bound to read.
-"""
+"""Where every broadcast leaves for the channel layer; each process's hub receives it once."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-from collections.abc import Callable
-from functools import partial
+import asyncio
+import logging
+from contextvars import ContextVar
 from typing import Any
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-class Transport:
-    """The byte stream under one socket: its queued bytes, its kernel buffer, and a way to close it with a
-    code the ASGI server would refuse to send."""
+from realtime.hub import hub
 
-    def __init__(
-        self, handle: Any, queued: Callable[[], int], close: Callable[[int], None] | None = None
-    ) -> None:
-        self.handle = handle
-        self.queued = queued
-        self.close = close
+logger = logging.getLogger(__name__)
 
-    def cap_kernel_buffer(self, size: int) -> None:
-        # daphne hands a socket.socket, uvicorn an asyncio TransportSocket: both take setsockopt.
-        if size > 0 and hasattr(self.handle, "setsockopt"):
-            with contextlib.suppress(OSError):
-                self.handle.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+# The event loop of the socket whose worker thread runs this action, if any (asgiref copies context into its
+# threads). Its hub sends the frame without the thread waiting for the loop, which is busy fanning out.
+serving_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("serving_loop", default=None)
 
 
-def _autobahn_close(protocol: Any, code: int) -> None:
-    # daphne passes close codes through autobahn's sendClose, which only allows 1000 and 3000-4999; 1013 ("try
-    # again later") is the one htmx should retry here. The frame queues behind the backlog, and autobahn drops
-    # the connection (and its buffers) if the client does not answer it within its close handshake timeout.
-    protocol.sendCloseFrame(code=code, isReply=False)
+def group_send(group: str, event: dict[str, Any]) -> None:
+    loop = serving_loop.get()
+    if loop is not None:
+        # Never async_to_sync here: if the loop stopped meanwhile (shutdown), asgiref would queue onto it and
+        # block this thread, which every later database call of the process shares, forever.
+        try:
+            hub(loop).publish_threadsafe(group, {**event, "group": group})
+        except RuntimeError:  # closed: its sockets are gone, and other processes' pages catch up by cursor
+            logger.warning("event loop closed: broadcast to %s dropped", group)
+        return
+    layer = get_channel_layer()
+    assert layer is not None
+    try:
+        async_to_sync(layer.group_send)(group, {**event, "group": group})
+    except (ConnectionError, RedisConnectionError):
+        # A pooled connection that died with a Redis restart fails once, then is replaced: try again once.
+        # If it fails again the caller (a robust on_commit) logs it, and pages catch up when they can.
+        async_to_sync(layer.group_send)(group, {**event, "group": group})
 
 
-def _twisted_queued(transport: Any) -> int:
-    # twisted.internet.abstract.FileDescriptor: written-but-unsent bytes are dataBuffer[offset:] plus the
-    # chunks gathered since the last doWrite.
-    return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-
-
-def of(send: Any) -> Transport | None:
-    """The transport behind an ASGI `send` of daphne or uvicorn, else None."""
-    # Channels' session middleware hands the application its own `send`, which forwards to `real_send`.
-    for _ in range(5):
-        inner = getattr(getattr(send, "__self__", None), "real_send", None)
-        if inner is None:
-            break
-        send = inner
-    # daphne: partial(server.handle_reply, protocol), protocol.transport is Twisted's TCP transport.
-    if isinstance(send, partial) and send.args:
-        transport = getattr(send.args[0], "transport", None)
-        if transport is not None and hasattr(transport, "_tempDataLen"):
-            handle = transport.getHandle() if hasattr(transport, "getHandle") else None
-            close = (
-                partial(_autobahn_close, send.args[0]) if hasattr(send.args[0], "sendCloseFrame") else None
-            )
-            return Transport(handle, partial(_twisted_queued, transport), close)
-    # uvicorn: a bound method of its protocol, whose transport is an asyncio transport.
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is not None and hasattr(transport, "get_write_buffer_size"):
-        return Transport(transport.get_extra_info("socket"), transport.get_write_buffer_size)
-    return None
+def send_html(group: str, html: str, message_id: int | None = None) -> None:
+    """Every socket in `group` forwards `html` unchanged."""
+    group_send(group, {"type": "hub.frame", "html": html, "message_id": message_id})

@@ -1,4 +1,4 @@
-"""Writes that only concern rooms and memberships and that nobody else sees at once (no broadcast)."""
+"""Every write of rooms and memberships: check, write in a transaction, broadcast on commit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, models, transaction
 
-from rooms import names
+from rooms import broadcasts, names
 from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
@@ -68,3 +68,48 @@ def join_room(user: User, room: Room) -> Membership | None:
         return None
     membership, _ = Membership.objects.get_or_create(room=room, user=user)
     return membership
+
+
+def set_room_locked(room: Room, locked: bool) -> Room:
+    with transaction.atomic():
+        room.is_locked = locked
+        room.save(update_fields=["is_locked"])
+        room_updated(room)
+    return room
+
+
+def room_updated(room: Room) -> None:
+    """Name or lock changed (admin form or action): tell everyone in the room once it is committed."""
+    transaction.on_commit(lambda: broadcasts.room_changed(room), robust=True)
+
+
+def delete_room(room: Room) -> None:
+    room_id = room.pk
+    with transaction.atomic():
+        room.delete()
+        transaction.on_commit(lambda: broadcasts.room_deleted(room_id), robust=True)
+
+
+def open_direct(user: User, other: User) -> Room:
+    """The one conversation between two people, created with both as its only members by its first message
+    or its first socket (never by a page view)."""
+    with transaction.atomic():
+        low, high = sorted([user, other], key=lambda u: u.pk)
+        room, created = Room.objects.get_or_create(
+            slug=Room.direct_slug(user, other),
+            defaults={"name": Room.direct_name(user, other), "kind": Room.Kind.DIRECT},
+        )
+        if created:
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=low), Membership(room=room, user=high)]
+            )
+            transaction.on_commit(lambda: broadcasts.direct_opened(room, user, other), robust=True)
+    return room
+
+
+def remove_member(membership: Membership) -> None:
+    """The user loses the room at once: their sockets there close, their badges stop counting it."""
+    room_id, user_id = membership.room_id, membership.user_id
+    with transaction.atomic():
+        membership.delete()
+        transaction.on_commit(lambda: broadcasts.membership_removed(room_id, user_id), robust=True)

@@ -6,8 +6,7 @@ from django.contrib import admin
 from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
 
-from messaging import actions
-from messaging.models import Message
+from rooms import actions
 from rooms.models import Membership, Room, count_of
 
 
@@ -34,7 +33,12 @@ class RoomAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 # Subqueries, not two joins: joined, a room's messages x members rows would be counted.
-                message_total=count_of(Message.objects.filter(room=OuterRef("pk"))),
+                # Through the reverse relation: rooms has messages without importing the app that stores them.
+                message_total=count_of(
+                    Room._meta.get_field("messages").related_model._default_manager.filter(
+                        room=OuterRef("pk")
+                    )
+                ),
                 member_total=count_of(Membership.objects.filter(room=OuterRef("pk"))),
             )
         )

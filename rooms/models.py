@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -98,20 +97,6 @@ class Room(models.Model):
             raise ValidationError(errors)
 
     @property
-    def group_name(self) -> str:
-        return Room.group_for(self.pk)
-
-    @staticmethod
-    def group_for(room_id: int) -> str:
-        """The channel-layer group of every socket showing this room."""
-        return f"room-{room_id}"
-
-    @staticmethod
-    def unread_group_for(room_id: int) -> str:
-        """Sockets of this room's members on other pages: they count its unread messages."""
-        return f"unread-{room_id}"
-
-    @property
     def socket_path(self) -> str:
         return f"/ws/rooms/{self.slug}/"
 
@@ -139,38 +124,12 @@ class Room(models.Model):
         return self.kind == Room.Kind.OPEN or self.is_member(user)
 
 
-class MembershipQuerySet(models.QuerySet["Membership"]):
-    def for_sidebar(self, user: User) -> MembershipQuerySet:
-        """The user's rooms and conversations with unread counts, DM partners and last messages: one query."""
-        message_model = apps.get_model("messaging", "Message")
-        # Counted per membership from its last read id on: a range of the (room, id) index, not the history.
-        unread = message_model.objects.filter(
-            room=models.OuterRef("room"), id__gt=models.OuterRef("last_read_id"), deleted_at__isnull=True
-        ).exclude(author=models.OuterRef("user"))
-        last_message = message_model.objects.filter(room=models.OuterRef("room"), deleted_at__isnull=True)
-        partner = Membership.objects.filter(room=models.OuterRef("room")).exclude(
-            user=models.OuterRef("user")
-        )
-        return (
-            self.filter(user=user)
-            .select_related("room")
-            .annotate(
-                unread=count_of(unread),
-                partner_name=models.Subquery(partner.values("user__username")[:1]),
-                last_body=models.Subquery(last_message.order_by("-id").values("body")[:1]),
-            )
-            .order_by("room__name")
-        )
-
-
 class Membership(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     joined_at = models.DateTimeField(auto_now_add=True)
     # The newest message id this member has seen; unread = messages after it.
     last_read_id = models.BigIntegerField(default=0)
-
-    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_membership")]

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from messaging import actions
+from presence import actions
 from site_config.throttle import throttle_posts
 
 

@@ -12,7 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs the app registry loaded above
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from presence.socket_cap import SessionSocketCap  # noqa: E402
+from realtime.session_cap import SessionSocketCap  # noqa: E402
 from site_config.origin import SameOriginSockets  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.urls import re_path
 
 from messaging.routing import websocket_urlpatterns as messaging_sockets
-from presence.routing import websocket_urlpatterns as presence_sockets
 from realtime.not_found import NotFoundConsumer
 
 # Every socket lives under /ws/; any other path is refused cleanly by the last route.
-websocket_urlpatterns = [*messaging_sockets, *presence_sockets, re_path(r"", NotFoundConsumer.as_asgi())]
+websocket_urlpatterns = [*messaging_sockets, re_path(r"", NotFoundConsumer.as_asgi())]

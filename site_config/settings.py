@@ -141,7 +141,7 @@ elif REDIS_URL:
         }
     }
 else:
-    # One relay channel per process receives every group's frames (messaging/hub.py): room for bursts.
+    # One relay channel per process receives every group's frames (realtime/hub.py): room for bursts.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
@@ -252,7 +252,7 @@ PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 20)
 PRESENCE_BROADCAST_DELAY_MS = env_int("PRESENCE_BROADCAST_DELAY_MS", 250)
 # A room's online list names at most this many people, then says how many more.
 PRESENCE_LIST_LIMIT = env_int("PRESENCE_LIST_LIMIT", 100)
-# The process-local fan-out (messaging/hub.py): retry pause while the channel layer is down, and how often
+# The process-local fan-out (realtime/hub.py): retry pause while the channel layer is down, and how often
 # its group subscriptions are renewed (channels-redis expires them after a day, a Redis restart drops them).
 HUB_RETRY_SECONDS = env_int("HUB_RETRY_SECONDS", 1)
 HUB_REFRESH_SECONDS = env_int("HUB_REFRESH_SECONDS", 600)

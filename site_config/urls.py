@@ -13,6 +13,6 @@ urlpatterns = [
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("admin/login/", accounts.admin_login),  # the admin's own login view, throttled like the other
     path("admin/", admin.site.urls),
-    path("rooms/", include("rooms.urls")),
+    path("rooms/", include("messaging.room_urls")),
     path("dm/", include("messaging.urls")),
 ]

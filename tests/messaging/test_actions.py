@@ -9,6 +9,7 @@ from messaging import actions
 from messaging.errors import NotAllowed, RateLimited, RoomLocked
 from messaging.forms import MessageForm
 from messaging.models import Message
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(monkeypatch) -> list[tuple[str, dict]]:
     calls: list[tuple[str, dict]] = []
-    monkeypatch.setattr("messaging.broadcasts.group_send", lambda group, event: calls.append((group, event)))
+    monkeypatch.setattr("realtime.transport.group_send", lambda group, event: calls.append((group, event)))
     return calls
 
 
@@ -31,7 +32,7 @@ def test_posting_stores_then_broadcasts_one_rendered_frame_after_commit(
     assert len(callbacks) == 1
     callbacks[0]()
     groups = [group for group, _ in sent]
-    assert groups == [room.group_name, f"unread-{room.pk}"]
+    assert groups == [f"room-{room.pk}", f"unread-{room.pk}"]
     assert f'id="message-{message.pk}"' in sent[0][1]["html"]
     assert sent[0][1]["type"] == "hub.frame"
     assert sent[0][1]["message_id"] == message.pk
@@ -68,7 +69,7 @@ def test_posts_stored_together_keep_their_order_and_each_refusal_stays_with_its_
     assert isinstance(second, Message)
     assert first.pk < second.pk
     # Broadcast after commit, in order, each rendered once.
-    frames = [event["message_id"] for group, event in sent if group == room.group_name]
+    frames = [event["message_id"] for group, event in sent if group == f"room-{room.pk}"]
     assert frames == [first.pk, second.pk]
 
 
@@ -82,7 +83,7 @@ def test_marking_read_only_ever_moves_forward(room, alice):
 
 
 def test_posting_to_a_locked_room_is_refused(room, alice):
-    actions.set_room_locked(room, True)
+    room_actions.set_room_locked(room, True)
 
     with pytest.raises(RoomLocked):
         actions.post_message(alice, room, "hello")
@@ -125,8 +126,8 @@ def test_the_rate_limit_is_per_user(room, alice, bob, settings):
 
 
 def test_opening_a_direct_conversation_twice_gives_the_same_room_with_two_members(alice, bob):
-    first = actions.open_direct(alice, bob)
-    second = actions.open_direct(bob, alice)
+    first = room_actions.open_direct(alice, bob)
+    second = room_actions.open_direct(bob, alice)
 
     assert first == second
     assert first.kind == Room.Kind.DIRECT

@@ -7,7 +7,7 @@ import threading
 
 from asgiref.sync import sync_to_async
 
-from messaging import broadcasts
+from realtime import transport as broadcasts
 
 
 def test_a_broadcast_from_a_worker_thread_never_waits_for_a_loop_that_has_stopped():

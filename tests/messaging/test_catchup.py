@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from messaging import actions
 from messaging.models import Message
+from presence import actions as presence_actions
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,12 +160,12 @@ async def test_deleting_what_is_not_yours_is_refused(connect, room, alice, bob, 
 
 
 async def test_signing_out_closes_that_sessions_sockets_with_4401(connect, room, alice):
-    from presence.consumers import CLOSE_NOT_SIGNED_IN
+    from realtime.close_codes import NOT_SIGNED_IN as CLOSE_NOT_SIGNED_IN
 
     a = await connect("/ws/rooms/general/", alice)
     session_key = await database_sync_to_async(_session_key_of)(a)
 
-    await database_sync_to_async(actions.end_session)(session_key)
+    await database_sync_to_async(presence_actions.end_session)(session_key)
 
     assert await a.close_code() == CLOSE_NOT_SIGNED_IN
 
@@ -174,7 +176,7 @@ async def test_a_member_removed_from_a_private_room_loses_its_socket_at_once(con
     membership = await database_sync_to_async(Membership.objects.create)(room=room, user=bob)
     b = await connect("/ws/rooms/p/", bob)
 
-    await database_sync_to_async(actions.remove_member)(membership)
+    await database_sync_to_async(room_actions.remove_member)(membership)
 
     assert await b.close_code() == 4403
     with pytest.raises(Exception, match="member"):

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 
 from messaging import actions
 from messaging.models import Message
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,7 +143,7 @@ async def test_a_locked_room_refuses_sends_with_a_notice(connect, room, alice, b
     a = await connect("/ws/rooms/general/", alice)
     b = await connect("/ws/rooms/general/", bob)
 
-    await database_sync_to_async(actions.set_room_locked)(room, True)
+    await database_sync_to_async(room_actions.set_room_locked)(room, True)
     lock_frame = await b.receive_until('id="room-notice"')
     assert "locked" in lock_frame
     assert "disabled" in lock_frame
@@ -167,7 +168,7 @@ async def test_a_message_deleted_elsewhere_becomes_a_tombstone_on_open_pages(con
 async def test_a_deleted_room_closes_its_sockets_with_4404(connect, room, alice):
     a = await connect("/ws/rooms/general/", alice)
 
-    await database_sync_to_async(actions.delete_room)(room)
+    await database_sync_to_async(room_actions.delete_room)(room)
 
     assert await a.close_code() == 4404
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from messaging import actions
 from messaging.models import Message
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 from tests.conftest import login_client
 
@@ -61,7 +62,7 @@ def test_a_dm_to_nobody_gets_a_clear_error_page(alice):
 
 
 def test_a_third_user_cannot_read_a_conversation_by_its_room_address(alice, bob, carol):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
     Message.objects.create(room=room, author=alice, body="just between us")
 
     response = login_client(carol).get(f"/rooms/{room.slug}/")
@@ -72,7 +73,7 @@ def test_a_third_user_cannot_read_a_conversation_by_its_room_address(alice, bob,
 
 
 def test_a_member_following_the_room_address_lands_on_the_conversation(alice, bob):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
 
     response = login_client(alice).get(f"/rooms/{room.slug}/")
 
@@ -117,7 +118,7 @@ def test_deleting_in_a_conversation_not_stored_yet_is_refused(alice, bob):
 def test_a_conversation_between_long_usernames_gets_a_name_within_the_limit(make_user):
     first, second = make_user("a" * 150), make_user("b" * 150)
 
-    room = actions.open_direct(first, second)
+    room = room_actions.open_direct(first, second)
 
     room.refresh_from_db()
     assert len(room.name) == 80
@@ -125,7 +126,7 @@ def test_a_conversation_between_long_usernames_gets_a_name_within_the_limit(make
 
 
 def test_the_direct_list_shows_the_last_message_and_unread_count(alice, bob):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
     Message.objects.create(room=room, author=alice, body="first")
     Message.objects.create(room=room, author=alice, body="second")
 
@@ -137,7 +138,7 @@ def test_the_direct_list_shows_the_last_message_and_unread_count(alice, bob):
 
 
 def test_opening_the_conversation_clears_its_unread_count(alice, bob):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
     message = Message.objects.create(room=room, author=alice, body="hello")
     client = login_client(bob)
 
@@ -150,7 +151,7 @@ def test_opening_the_conversation_clears_its_unread_count(alice, bob):
 async def test_a_third_user_cannot_tell_an_existing_conversation_from_a_missing_one(
     connect, alice, bob, carol
 ):
-    room = await database_sync_to_async(actions.open_direct)(alice, bob)
+    room = await database_sync_to_async(room_actions.open_direct)(alice, bob)
     dave = await database_sync_to_async(get_user_model().objects.create_user)("dave")
 
     existing = await connect(f"/ws/rooms/{room.slug}/", carol, wait_live=False)
@@ -163,7 +164,7 @@ async def test_a_third_user_cannot_tell_an_existing_conversation_from_a_missing_
 def test_a_third_user_gets_the_same_http_answer_for_an_existing_and_a_missing_conversation(
     alice, bob, carol, make_user
 ):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
     dave = make_user("dave")
     client = login_client(carol)
 
@@ -177,7 +178,7 @@ def test_a_third_user_gets_the_same_http_answer_for_an_existing_and_a_missing_co
 async def test_a_dm_reaches_the_recipient_live_and_raises_their_unread_badge_elsewhere(
     connect, room, alice, bob
 ):
-    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    dm = await database_sync_to_async(room_actions.open_direct)(alice, bob)
     bob_elsewhere = await connect("/ws/rooms/general/", bob)
     bob_in_dm = await connect(f"/ws/rooms/{dm.slug}/", bob)
     alice_in_dm = await connect(f"/ws/rooms/{dm.slug}/", alice)
@@ -196,7 +197,7 @@ async def test_a_new_conversation_appears_in_the_recipients_sidebar_and_counts_f
 ):
     bob_page = await connect("/ws/rooms/general/", bob)
 
-    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    dm = await database_sync_to_async(room_actions.open_direct)(alice, bob)
     added = await bob_page.receive_until('id="direct-list"')
     assert "@alice" in added
     assert f'id="unread-{dm.pk}"' in added
@@ -221,7 +222,7 @@ async def test_the_badge_fragment_is_the_same_for_every_member(connect, room, al
 
 
 async def test_messages_seen_live_are_read_once_the_page_closes(connect, alice, bob):
-    dm = await database_sync_to_async(actions.open_direct)(alice, bob)
+    dm = await database_sync_to_async(room_actions.open_direct)(alice, bob)
     b = await connect(f"/ws/rooms/{dm.slug}/", bob)
     message = await database_sync_to_async(actions.post_message)(alice, dm, "seen live")
     await b.receive_until("seen live")
@@ -233,7 +234,7 @@ async def test_messages_seen_live_are_read_once_the_page_closes(connect, alice, 
 
 
 def test_someone_removed_from_a_conversation_can_no_longer_read_it(alice, bob):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
     Message.objects.create(room=room, author=bob, body="before you left")
     Membership.objects.filter(room=room, user=alice).delete()
 

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 
 from messaging import actions
 from messaging.models import Message
+from rooms import actions as room_actions
 from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,7 +122,7 @@ def test_posting_to_an_unknown_room_slug_that_cannot_be_created_is_404(alice, se
 
 
 def test_posting_into_someone_elses_dm_over_http_is_404(alice, bob, carol):
-    room = actions.open_direct(alice, bob)
+    room = room_actions.open_direct(alice, bob)
 
     response = login_client(carol).post(f"/rooms/{room.slug}/", {"body": "let me in"})
 

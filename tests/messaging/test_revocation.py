@@ -7,8 +7,8 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
-from messaging import broadcasts
 from messaging.models import Message
+from presence import broadcasts
 from rooms.models import Membership, Room
 from tests.conftest import login_client
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from channels.db import database_sync_to_async
 
-from messaging import actions
 from presence import broadcasts, tracker
+from realtime import transport
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 from tests.conftest import login_client
 
@@ -42,12 +43,12 @@ def test_the_pushed_list_is_capped_the_same_way(room, five_online, settings, mon
     settings.PRESENCE_LIST_LIMIT = 4
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        broadcasts, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
     )
 
     broadcasts.online_changed([room.pk])
 
-    [pushed] = [html for group, html in sent if group == room.group_name]
+    [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
     assert names_in(pushed) == ["alice", "bob", "carol", "dan"]
     assert "and 1 more" in pushed
 
@@ -61,10 +62,10 @@ def test_a_list_within_the_limit_names_everyone(room, five_online):
 
 def test_online_counts_go_only_to_those_who_may_read_the_room(room, alice, bob, monkeypatch):
     secret = Room.objects.create(name="secret", slug="secret", kind=Room.Kind.PRIVATE)
-    dm = actions.open_direct(alice, bob)
+    dm = room_actions.open_direct(alice, bob)
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        broadcasts, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
     )
 
     broadcasts.online_changed([room.pk, secret.pk, dm.pk])
@@ -73,8 +74,8 @@ def test_online_counts_go_only_to_those_who_may_read_the_room(room, alice, bob, 
         (group, count_id) for group, html in sent for count_id in re.findall(r'id="room-count-(\d+)"', html)
     }
     assert counted == {
-        (broadcasts.LOBBY_GROUP, str(room.pk)),
-        (Room.unread_group_for(secret.pk), str(secret.pk)),
+        ("lobby", str(room.pk)),
+        (f"unread-{secret.pk}", str(secret.pk)),
     }
 
 
@@ -86,7 +87,7 @@ async def test_a_non_members_lobby_socket_never_receives_a_private_rooms_or_a_co
         name="secret", slug="secret", kind=Room.Kind.PRIVATE
     )
     await database_sync_to_async(Membership.objects.create)(room=secret, user=alice)
-    dm = await database_sync_to_async(actions.open_direct)(alice, carol)
+    dm = await database_sync_to_async(room_actions.open_direct)(alice, carol)
     member_lobby = await connect("/ws/lobby/", alice)
     outsider_lobby = await connect("/ws/lobby/", bob)
 

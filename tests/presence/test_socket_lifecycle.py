@@ -6,7 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from presence import consumers, tracker
+from messaging import consumers
+from presence import tracker
 from presence.models import Connection
 from presence.notifier import notifier
 from tests.conftest import open_socket

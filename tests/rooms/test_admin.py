@@ -22,7 +22,7 @@ def admin_client() -> Client:
 def sent(monkeypatch) -> list[tuple[str, dict]]:
     """Records what the actions hand to the channel layer."""
     calls: list[tuple[str, dict]] = []
-    monkeypatch.setattr("messaging.broadcasts.group_send", lambda group, event: calls.append((group, event)))
+    monkeypatch.setattr("realtime.transport.group_send", lambda group, event: calls.append((group, event)))
     return calls
 
 
@@ -57,7 +57,7 @@ def test_locking_a_room_in_the_admin_broadcasts_to_its_sockets(
 
     room.refresh_from_db()
     assert room.is_locked
-    assert [group for group, _ in sent] == [room.group_name]
+    assert [group for group, _ in sent] == [f"room-{room.pk}"]
     assert "locked" in sent[0][1]["html"]
 
 
@@ -120,6 +120,6 @@ def test_deleting_a_message_in_the_admin_leaves_a_tombstone_and_broadcasts_it(
     message.refresh_from_db()
     assert message.is_deleted
     assert message.body == ""
-    assert sent[0][0] == room.group_name
+    assert sent[0][0] == f"room-{room.pk}"
     assert f'id="message-{message.pk}"' in sent[0][1]["html"]
     assert "This message was deleted" in sent[0][1]["html"]

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from messaging import actions
 from messaging.models import Message
 from presence.models import Connection
+from rooms import actions as room_actions
 from rooms.models import Membership, Room
 from tests.conftest import login_client
 
@@ -134,7 +134,7 @@ def test_the_new_address_skips_numbered_ones_already_taken(alice, bob):
 
 
 def test_a_name_in_the_conversation_shape_is_refused_even_when_that_conversation_exists(alice, bob):
-    actions.open_direct(alice, bob)
+    room_actions.open_direct(alice, bob)
 
     response = login_client(alice).post("/rooms/", {"name": f"dm {alice.pk} {bob.pk}"})
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from messaging import actions
 from presence.models import Connection
+from rooms import actions as room_actions
 from rooms.models import Room
 from tests.conftest import login_client
 
@@ -94,7 +94,7 @@ def test_the_offer_can_be_turned_off(alice, settings):
 
 
 def test_direct_conversations_never_appear_in_the_room_selector(alice, bob, carol):
-    actions.open_direct(alice, bob)
+    room_actions.open_direct(alice, bob)
 
     for user in (alice, bob, carol):
         page = login_client(user).get("/rooms/").content.decode()

@@ -74,7 +74,7 @@ def test_a_lockout_of_one_user_leaves_others_alone(alice, bob, settings):
 
 def test_signing_out_closes_the_sockets_of_that_session(alice, monkeypatch):
     ended: list[str] = []
-    monkeypatch.setattr("messaging.actions.end_session", ended.append)
+    monkeypatch.setattr("presence.actions.end_session", ended.append)
     client = Client()
     client.force_login(alice)
     session_key = client.session.session_key

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict, deque
+from collections import defaultdict
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 
-from messaging.per_loop import PerLoop
+from realtime import recovery
+from realtime.per_loop import PerLoop
+from realtime.publisher import Publisher
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ class Subscriber(Protocol):
         """`frames` in order, and their HTML joined (what to send when nothing needs filtering)."""
 
     async def resync(self) -> None: ...
+
+    async def control(self, event: dict[str, Any]) -> None:
+        """A control event of realtime.events (not a frame to show)."""
 
 
 class Hub:
@@ -45,10 +50,7 @@ class Hub:
         self.pending: list[dict[str, Any]] = []
         self.wakeup = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
-        # Appended to by worker threads (deque appends and pops are atomic), sent from the loop.
-        self.outgoing: deque[tuple[str, dict[str, Any]]] = deque()
-        self.wake_pending = False
-        self.publisher: asyncio.Task[None] | None = None
+        self.publisher = Publisher(loop, layer)
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         members = self.groups[group]
@@ -72,40 +74,8 @@ class Hub:
             self._stop()
 
     def publish_threadsafe(self, group: str, event: dict[str, Any]) -> None:
-        """From a worker thread: queue a group send on this loop and return at once; sent in order.
-
-        Waking the loop is a syscall, and the thread then waits for the GIL behind the busy loop: one wake-up
-        serves every event queued until the loop gets to it (a message and its unread mark, say)."""
-        self.outgoing.append((group, event))
-        if not self.wake_pending:
-            self.wake_pending = True
-            self.loop.call_soon_threadsafe(self._start_publisher)
-
-    def _start_publisher(self) -> None:
-        self.wake_pending = False  # an event appended from now on wakes the loop again
-        if self.publisher is None or self.publisher.done():
-            self.publisher = self.loop.create_task(self._publish())
-
-    async def _publish(self) -> None:
-        """Sends in order; events for one group that queued up while a send was in flight go as one."""
-        while self.outgoing:
-            queued: dict[str, list[dict[str, Any]]] = {}
-            while self.outgoing:
-                group, event = self.outgoing.popleft()
-                queued.setdefault(group, []).append(event)
-            for group, events in queued.items():
-                event = (
-                    events[0] if len(events) == 1 else {"type": "hub.batch", "group": group, "events": events}
-                )
-                try:
-                    await self.layer.group_send(group, event)
-                except Exception:
-                    try:  # a pooled Redis connection that died with a restart fails once, then is replaced
-                        await self.layer.group_send(group, event)
-                    except Exception:
-                        logger.exception(
-                            "channel layer unavailable: %d event(s) for %s not sent", len(events), group
-                        )
+        """From a worker thread: queue a group send on this loop and return at once (see publisher.py)."""
+        self.publisher.publish_threadsafe(group, event)
 
     async def _channel(self) -> str:
         if self.channel is None:
@@ -190,42 +160,13 @@ class Hub:
 
     def _control(self, event: dict[str, Any]) -> None:
         for subscriber in list(self.groups.get(event.get("group", ""), ())):
-            handler = getattr(subscriber, "on_" + event["type"].replace(".", "_"), None)
-            if handler is not None:
-                self.loop.create_task(handler(event))
+            self.loop.create_task(subscriber.control(event))
 
     async def _recover(self) -> None:
-        """Retry until the layer takes our subscriptions again (a restarted Redis has none), then catch up."""
-        while True:
-            await asyncio.sleep(settings.HUB_RETRY_SECONDS)
-            if await self._resubscribe_all():
-                logger.warning("channel layer is back: groups re-subscribed, catching sockets up")
-                await self._resync_all()
-                return
+        await recovery.recover(self)
 
     async def _refresh(self) -> None:
-        """channels-redis expires group memberships (group_expiry); a Redis restart drops them: renew."""
-        while True:
-            await asyncio.sleep(settings.HUB_REFRESH_SECONDS)
-            await self._resubscribe_all()
-
-    async def _resubscribe_all(self) -> bool:
-        assert self.channel is not None
-        for group in list(self.groups):
-            try:
-                await self.layer.group_add(group, self.channel)
-            except Exception:
-                logger.warning("channel layer unavailable: could not renew %s", group)
-                return False
-        return True
-
-    async def _resync_all(self) -> None:
-        subscribers = {subscriber for members in self.groups.values() for subscriber in members}
-        for subscriber in subscribers:
-            try:
-                await subscriber.resync()
-            except Exception:
-                logger.exception("catch-up after a channel layer outage failed")
+        await recovery.refresh(self)
 
 
 def _new_hub(loop: asyncio.AbstractEventLoop) -> Hub:

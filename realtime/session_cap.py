@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
-from presence.consumers import ended_html
 from realtime import close_codes
+from realtime.socket import ended_html
 
 
 def session_key(scope: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Request types for views behind login_required (django-htmx's pattern for typed requests)."""
+"""Request types for views behind login_required (django-htmx's pattern for typed requests): every app's views
+use them, so they live at the bottom."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from messaging import broadcasts
+from presence import broadcasts
 
 
 def note_lost_access(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:

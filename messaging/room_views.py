@@ -8,10 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from messaging.views import chat_page
 from presence.models import Connection
+from realtime.requests import AuthedRequest
 from rooms import actions, names
 from rooms.forms import OpenRoomForm
 from rooms.models import Room
-from site_config.types import AuthedRequest
 
 
 @login_required

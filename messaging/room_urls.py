@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from rooms import views
+from messaging import room_views as views
 
 app_name = "rooms"
 

@@ -1,0 +1,40 @@
+"""Control events: what the server tells sockets to do rather than show. Each has a name here and a builder;
+a socket maps the names it handles to methods (`PageSocket.control_handlers`), so nothing is dispatched by
+building method names from strings that came over the channel layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Event = dict[str, Any]
+
+SESSION_ENDED = "session.ended"
+USER_REVOKED = "user.revoked"
+ROOM_GONE = "room.gone"
+MEMBERSHIP_ADDED = "membership.added"
+MEMBERSHIP_REMOVED = "membership.removed"
+
+
+def session_ended() -> Event:
+    """Logged out: sockets opened with that session close with 4401."""
+    return {"type": SESSION_ENDED}
+
+
+def user_revoked() -> Event:
+    """Deactivated, deleted or given a new password: every socket of theirs closes with 4401."""
+    return {"type": USER_REVOKED}
+
+
+def room_gone() -> Event:
+    """Sockets close with 4404, as they would connecting to a room that does not exist."""
+    return {"type": ROOM_GONE}
+
+
+def membership_added(room_id: int, html: str) -> Event:
+    """The user's pages start counting a conversation's unread messages (`html`: its sidebar entry)."""
+    return {"type": MEMBERSHIP_ADDED, "room_id": room_id, "html": html}
+
+
+def membership_removed(room_id: int) -> Event:
+    """The user's sockets in that room close with 4403 and stop counting its unread messages."""
+    return {"type": MEMBERSHIP_REMOVED, "room_id": room_id}
