@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,9 +9,14 @@ from django.http import HttpRequest
 from messaging import actions
 from messaging.models import Message
 
+if TYPE_CHECKING:  # generic for django-stubs only: Django's ModelAdmin takes no type arguments
+    AdminBase = admin.ModelAdmin[Message]
+else:
+    AdminBase = admin.ModelAdmin
+
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AdminBase):
     list_display = ["short_body", "author", "room", "created_at", "deleted_at"]
     list_filter = ["room", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["body", "author__username"]

@@ -269,7 +269,8 @@ class RoomConsumer(ChatPageSocket):
         message_id = parse_id(raw_id)
         if message_id is None:
             return fragments.errors(["Malformed delete request."])
-        return await self._delete(message_id)
+        answer: str = await self._delete(message_id)
+        return answer
 
     @database_sync_to_async
     def _delete(self, message_id: int) -> str:

@@ -51,7 +51,8 @@ class PresenceSocket(PageSocket):
         if self.room_id is None:
             return ""
         # Nobody else's list changes, but this page may predate the join of the user's other tab.
-        return await online_users_html(self.room_id)
+        html: str = await online_users_html(self.room_id)
+        return html
 
     async def release(self) -> None:
         if not self.connection_id:

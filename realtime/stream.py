@@ -45,7 +45,8 @@ def _autobahn_close(protocol: Any, code: int) -> None:
 def _twisted_queued(transport: Any) -> int:
     # twisted.internet.abstract.FileDescriptor: written-but-unsent bytes are dataBuffer[offset:] plus the
     # chunks gathered since the last doWrite.
-    return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+    queued: int = len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+    return queued
 
 
 def of(send: Any) -> Stream | None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import OuterRef, QuerySet
@@ -9,8 +9,15 @@ from django.http import HttpRequest
 from rooms import actions
 from rooms.models import Membership, Room, count_of
 
+if TYPE_CHECKING:  # generic for django-stubs only: Django's admin classes take no type arguments
+    InlineBase = admin.TabularInline[Membership, Room]
+    AdminBase = admin.ModelAdmin[Room]
+else:
+    InlineBase = admin.TabularInline
+    AdminBase = admin.ModelAdmin
 
-class MembershipInline(admin.TabularInline):
+
+class MembershipInline(InlineBase):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -18,7 +25,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AdminBase):
     list_display = ["name", "slug", "kind", "is_locked", "message_count", "member_count", "created_at"]
     list_filter = ["kind", "is_locked"]
     search_fields = ["name", "slug"]
@@ -28,7 +35,7 @@ class RoomAdmin(admin.ModelAdmin):
     actions = ["lock_rooms", "unlock_rooms"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Room]:
-        return (
+        rooms: QuerySet[Room] = (
             super()
             .get_queryset(request)
             .annotate(
@@ -42,14 +49,17 @@ class RoomAdmin(admin.ModelAdmin):
                 member_total=count_of(Membership.objects.filter(room=OuterRef("pk"))),
             )
         )
+        return rooms
 
     @admin.display(description="messages", ordering="message_total")
     def message_count(self, room: Room) -> int:
-        return room.message_total  # type: ignore[attr-defined]
+        total: int = room.message_total  # type: ignore[attr-defined]
+        return total
 
     @admin.display(description="members", ordering="member_total")
     def member_count(self, room: Room) -> int:
-        return room.member_total  # type: ignore[attr-defined]
+        total: int = room.member_total  # type: ignore[attr-defined]
+        return total
 
     def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -3,7 +3,7 @@ its sockets."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth import login as sign_in
@@ -17,8 +17,15 @@ from django.views.decorators.http import require_http_methods
 from presence import actions
 from site_config.throttle import throttle_posts
 
+if TYPE_CHECKING:  # generic for django-stubs only: Django's form takes no type arguments
+    from django.contrib.auth.models import User
 
-class SignupForm(UserCreationForm):
+    SignupBase = UserCreationForm[User]
+else:
+    SignupBase = UserCreationForm
+
+
+class SignupForm(SignupBase):
     """Django's form (which already refuses a name differing only in case from a taken one), plus ASCII only:
     no Cyrillic or Greek look-alike of someone else's name (an "alice" spelled with a Cyrillic "a")."""
 
