@@ -3,14 +3,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import itertools
 import json
-import warnings
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import SyncToAsync
+from asgiref.sync import SyncToAsync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
@@ -19,12 +20,15 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from presence.notifier import notifier
+from realtime import transport
 from rooms.models import Room
 from tests.live_server import LiveServer, migrate, server_env
 from tests.services import fresh_postgres_database, fresh_redis
 
 PASSWORD = "correct-horse-battery"
 ORIGIN = "http://localhost"
+# How long a finished test may keep asgiref's shared database thread busy before it fails.
+DATABASE_THREAD_GRACE_SECONDS = float(os.environ.get("TEST_DATABASE_THREAD_GRACE_SECONDS", "10"))
 
 
 @pytest.fixture(autouse=True)
@@ -34,17 +38,21 @@ def fresh_channel_layer() -> None:
 
 
 @pytest.fixture(autouse=True)
-def database_thread_left_free() -> Iterator[None]:
-    """Socket tests share asgiref's one database thread. Work a test's consumers leave running when its event
-    loop shuts down must not be able to hold that thread, or every later socket test would hang until the
-    suite's time runs out (a server has one loop for its life, so this is the suite's hazard, not the app's).
-    If it happens anyway: warn, naming the test, and give later tests a fresh thread."""
+def database_thread_left_free(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Socket tests share asgiref's one database thread, as every socket of a server process does: work that
+    holds it after a test ends is a hang that would freeze every socket of a production process. Such a test
+    fails, by name; later tests get a fresh thread so the run still reports everything else."""
     yield
     try:
-        SyncToAsync.single_thread_executor.submit(lambda: None).result(timeout=10)
+        SyncToAsync.single_thread_executor.submit(lambda: None).result(timeout=DATABASE_THREAD_GRACE_SECONDS)
+        return
     except concurrent.futures.TimeoutError:
-        warnings.warn("this test left the shared database thread busy for 10 s; replaced", stacklevel=1)
         SyncToAsync.single_thread_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    pytest.fail(
+        f"{request.node.nodeid} left asgiref's shared database thread busy for "
+        f"{DATABASE_THREAD_GRACE_SECONDS} s after it ended (replaced for the tests after it)",
+        pytrace=False,
+    )
 
 
 @pytest.fixture
@@ -117,15 +125,9 @@ class Socket:
             if needle in frame:
                 return frame
 
-    async def frames_within(self, seconds: float = 0.3) -> list[str]:
-        """Everything that arrives in the next `seconds`."""
-        frames = []
-        while not await self.communicator.receive_nothing(seconds):
-            frames.append(await self.receive())
-        return frames
-
-    async def hears_nothing_about(self, *needles: str, seconds: float = 0.3) -> bool:
-        return not any(needle in frame for frame in await self.frames_within(seconds) for needle in needles)
+    def heard_about(self, *needles: str) -> list[str]:
+        """Frames received so far that contain any of `needles` (after `all_sent` they are all in)."""
+        return [frame for frame in self.seen if any(needle in frame for needle in needles)]
 
     async def close_code(self, timeout: float = 2) -> int:
         while True:
@@ -135,6 +137,20 @@ class Socket:
 
     async def disconnect(self) -> None:
         await self.communicator.disconnect()
+
+
+MARKS = itertools.count(1)
+
+
+async def all_sent(group: str, *sockets: Socket) -> None:
+    """Returns once each socket (all in `group`) has received everything broadcast to `group` so far: pending
+    presence announcements are sent, then a marker frame, which the hub delivers after them. A check that
+    something did NOT arrive reads `seen` after this, instead of listening for a fixed time."""
+    await notifier().settled()
+    mark = f"test-mark-{next(MARKS)}"
+    await sync_to_async(transport.send_html)(group, f'<template id="{mark}" hx-swap-oob="true"></template>')
+    for socket in sockets:
+        await socket.receive_until(f'id="{mark}"')
 
 
 async def open_socket(

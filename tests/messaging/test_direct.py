@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 
 from messaging import actions
 from messaging.models import Message
+from realtime import groups
 from rooms import actions as room_actions
 from rooms.models import Membership, Room
-from tests.conftest import login_client
+from tests.conftest import all_sent, login_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -189,7 +190,8 @@ async def test_a_dm_reaches_the_recipient_live_and_raises_their_unread_badge_els
     badge = await bob_elsewhere.receive_until(f'id="unread-{dm.pk}"')
     assert 'hx-swap-oob="beforeend"' in badge
     assert f'<i data-author="{alice.pk}"></i>' in badge
-    assert await bob_elsewhere.hears_nothing_about("are you there?")
+    await all_sent(groups.room(room.pk), bob_elsewhere)
+    assert bob_elsewhere.heard_about("are you there?") == []
 
 
 async def test_a_new_conversation_appears_in_the_recipients_sidebar_and_counts_from_then(
@@ -207,18 +209,19 @@ async def test_a_new_conversation_appears_in_the_recipients_sidebar_and_counts_f
 
 
 async def test_the_badge_fragment_is_the_same_for_every_member(connect, room, alice, bob, carol):
-    b = await connect("/ws/lobby/", bob)
-    c = await connect("/ws/lobby/", carol)
+    await connect("/ws/lobby/", bob)
+    await connect("/ws/lobby/", carol)
     await database_sync_to_async(Membership.objects.create)(room=room, user=bob)
     await database_sync_to_async(Membership.objects.create)(room=room, user=carol)
     b2 = await connect("/ws/lobby/", bob)
     c2 = await connect("/ws/lobby/", carol)
-    assert b
-    assert c
 
     await database_sync_to_async(actions.post_message)(alice, room, "news")
 
-    assert await b2.receive_until("<i data-author") == await c2.receive_until("<i data-author")
+    badge = await b2.receive_until("<i data-author")
+    assert badge == await c2.receive_until("<i data-author")
+    assert f'id="unread-{room.pk}"' in badge
+    assert f'<i data-author="{alice.pk}"></i>' in badge
 
 
 async def test_messages_seen_live_are_read_once_the_page_closes(connect, alice, bob):

@@ -10,6 +10,8 @@ from django.utils import timezone
 from presence import tracker
 from presence.models import Connection
 from presence.notifier import notifier
+from realtime import groups
+from tests.conftest import all_sent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,11 +48,13 @@ async def test_a_second_tab_counts_once_and_closing_it_changes_nothing_for_other
     await a.receive_until(">bob</a>")
     b2 = await connect("/ws/rooms/general/", bob)
     assert online_list(b2.seen[-1]).count(">bob</a>") == 1
-    await a.frames_within(0.2)  # the joins' announcements may come in more than one batch: let them settle
+    await all_sent(groups.room(room.pk), a)  # the joins' announcements may come in more than one batch
+    before = len(a.seen)
 
     await b2.disconnect()
 
-    late = await a.frames_within(0.3)
+    await all_sent(groups.room(room.pk), a)
+    late = a.seen[before:]
     assert not [f for f in late if "online-users" in f], (late, a.seen)
     assert await database_sync_to_async(Connection.objects.online_usernames)(room.pk) == ["alice", "bob"]
     await b1.disconnect()
@@ -71,7 +75,7 @@ async def test_a_join_is_one_render_for_the_whole_room(connect, room, alice, bob
     a = await connect("/ws/rooms/general/", alice)
     b = await connect("/ws/rooms/general/", bob)
     await a.receive_until(">bob</a>")
-    await a.frames_within(0.2)  # the joins' announcements may come in more than one batch: let them settle
+    await all_sent(groups.room(room.pk), a, b)  # the joins' announcements may come in more than one batch
     renders.clear()
 
     await connect("/ws/rooms/general/", carol)

@@ -9,10 +9,10 @@ import pytest
 from channels.db import database_sync_to_async
 
 from presence import broadcasts, tracker
-from realtime import transport
+from realtime import groups, transport
 from rooms import actions as room_actions
 from rooms.models import Membership, Room
-from tests.conftest import login_client
+from tests.conftest import all_sent, login_client
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +98,7 @@ async def test_a_non_members_lobby_socket_never_receives_a_private_rooms_or_a_co
     await connect("/ws/rooms/general/", carol)
     await outsider_lobby.receive_until(f'id="room-count-{room.pk}"')
     await member_lobby.receive_until(f'id="room-count-{room.pk}"')
-    await outsider_lobby.frames_within(0.3)
-    await member_lobby.frames_within(0.3)
+    await all_sent(groups.LOBBY, outsider_lobby, member_lobby)
 
     assert not any(f'id="room-count-{secret.pk}"' in frame for frame in outsider_lobby.seen)
     assert not any(f'id="room-count-{dm.pk}"' in frame for frame in outsider_lobby.seen + member_lobby.seen)

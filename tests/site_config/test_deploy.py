@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -40,7 +41,36 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
 
+def real_settings_value(name: str, **env: str) -> object:
+    """`name` as site_config/settings.py itself sets it (not the test settings), in a clean environment."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "CHAT_")) and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import json, site_config.settings as s; print(json.dumps(s.{name}))"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
 def test_allowed_hosts_is_never_a_wildcard_by_default():
+    debugging = real_settings_value("ALLOWED_HOSTS")
+    production = real_settings_value("ALLOWED_HOSTS", DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50)
+
+    for hosts in (debugging, production):
+        assert isinstance(hosts, list)
+        assert hosts, "no host at all: the default must name this machine"
+        assert not any("*" in host for host in hosts), hosts
+        assert "localhost" in hosts
+
+
+def test_the_test_settings_allow_no_wildcard_either():
     from django.conf import settings
 
-    assert "*" not in settings.ALLOWED_HOSTS
+    assert not any("*" in host for host in settings.ALLOWED_HOSTS)
