@@ -30,7 +30,7 @@ FRAME_BATCH = 25
 REVISION_MARGIN = timedelta(seconds=10)
 # Anything older means "everything": bounded so date arithmetic cannot overflow.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-LOG = "messaging/_log.html"
+LOG = "messaging/chat.html#log"
 
 
 class SyncForm(forms.Form):
@@ -93,7 +93,7 @@ def render_step(room: Room, template: str, ids: list[int]) -> str:
 
 def cursor_frame(plan: Plan) -> str:
     context = {"after": plan.cursor, "since": plan.synced_at, "oob": True}
-    return render_to_string("messaging/_sync_cursor.html", context)
+    return render_to_string("messaging/chat.html#sync-cursor", context)
 
 
 @dataclass

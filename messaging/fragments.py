@@ -37,8 +37,8 @@ def _composer_reset(room_id: int, name: str, is_locked: bool, max_length: int) -
 
     room = Room(pk=room_id, name=name, is_locked=is_locked)
     context = composer_context(room, autofocus=True, oob=True)
-    return render_to_string("messaging/_composer_fields.html", context) + errors([])
+    return render_to_string("messaging/chat.html#composer-fields", context) + errors([])
 
 
 def errors(messages: Iterable[str]) -> str:
-    return render_to_string("messaging/_composer_errors.html", {"errors": list(messages), "oob": True})
+    return render_to_string("messaging/chat.html#composer-errors", {"errors": list(messages), "oob": True})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def room_changed(room: Room) -> None:
     """Renamed, locked or unlocked: the room's title, notice and composer change on every page showing it."""
     composer = {"room": room, "value": "", "oob": True, "max_length": settings.CHAT_MESSAGE_MAX_LENGTH}
-    composer_fields = render_to_string("messaging/_composer_fields.html", composer)
+    composer_fields = render_to_string("messaging/chat.html#composer-fields", composer)
     html = render_to_string("rooms/_room_changed.html", {"room": room, "composer_fields": composer_fields})
     transport.send_html(groups.room(room.pk), html)
 
