@@ -1,8 +1,23 @@
-"""Settings for the test suite: the same app, faster hashing, quicker presence timings."""
+"""Settings for the test suite: the same app, faster hashing, quicker presence timings.
+
+The suite relies on the defaults (a SQLite test database, the in-memory channel layer and cache, the chat's
+own limits), so the app's environment variables exported in the shell that runs it (a DATABASE_URL left from
+a deployment, REDIS_URL, CHAT_RATE_LIMIT_MESSAGES…) are ignored here. Servers the suite starts in subprocesses
+are given their settings explicitly and still see the environment."""
 
 from __future__ import annotations
 
-from site_config.settings import *  # noqa: F403
+import os
+from unittest import mock
+
+_IGNORED_PREFIXES = ("DJANGO_", "CHAT_", "PRESENCE_", "HUB_", "DATABASE_", "REDIS_", "CHANNEL_LAYER_")
+_clean = {
+    name: value
+    for name, value in os.environ.items()
+    if name == "DJANGO_SETTINGS_MODULE" or not name.startswith(_IGNORED_PREFIXES)
+}
+with mock.patch.dict(os.environ, _clean, clear=True):
+    from site_config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRESENCE_BROADCAST_DELAY_MS = 10

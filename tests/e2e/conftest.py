@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.live_server import LiveServer, migrate, server_env
+from tests.services import IN_CI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = pytest.mark.browser
 

@@ -8,6 +8,8 @@ import sys
 
 from tests.live_server import ROOT
 
+# The app's own environment variables: a shell that runs the suite may export any of them.
+APP_SETTINGS = ("DJANGO_", "CHAT_", "PRESENCE_", "HUB_", "DATABASE_", "REDIS_", "CHANNEL_LAYER_")
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -16,7 +18,7 @@ PRODUCTION = {
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(APP_SETTINGS)}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -43,11 +45,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def real_settings_value(name: str, **env: str) -> object:
     """`name` as site_config/settings.py itself sets it (not the test settings), in a clean environment."""
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "CHAT_")) and key not in ("DATABASE_URL", "REDIS_URL")
-    }
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(APP_SETTINGS)}
     result = subprocess.run(
         [sys.executable, "-c", f"import json, site_config.settings as s; print(json.dumps(s.{name}))"],
         cwd=ROOT,
