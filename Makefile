@@ -19,7 +19,7 @@ DAPHNE_PROXY :=
 UVICORN_PROXY := --no-proxy-headers
 endif
 
-.PHONY: run test lint format bench install install-dev browser clean
+.PHONY: run test lint format bench install install-uvicorn install-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,15 +29,20 @@ $(VENV)/.installed: requirements/base.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/base.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt requirements/base.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements/dev.txt
+$(VENV)/.installed-uvicorn: requirements/uvicorn.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/uvicorn.txt
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-dev: requirements/dev.txt requirements/uvicorn.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.installed $(VENV)/.installed-uvicorn $@
+
 install: $(VENV)/.installed
+install-uvicorn: $(VENV)/.installed-uvicorn
 install-dev: $(VENV)/.installed-dev
 
-## make run: set up everything and serve the chat with daphne on HOST:PORT
-run: install
+## make run: set up everything and serve the chat on HOST:PORT with daphne (SERVER=uvicorn: with uvicorn)
+run: $(if $(filter uvicorn,$(SERVER)),install-uvicorn,install)
 	$(BIN)/python manage.py migrate --noinput
 ifeq ($(SERVER),uvicorn)
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets --ws-per-message-deflate false \
@@ -65,7 +70,7 @@ format: install-dev
 
 ## make bench: the fan-out benchmark (BENCH_ARGS="--clients 200 --seconds 5" for a quick one)
 bench: install-dev
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

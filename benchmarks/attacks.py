@@ -1,7 +1,7 @@
 """Issue 9's attacks (items 2, 3 and 6) replayed against a real daphne, with the figures the issue quotes.
 
     .venv/bin/python benchmarks/attacks.py                      # every scenario, about 4 minutes
-    .venv/bin/python benchmarks/attacks.py --scenario sync-flood
+    .venv/bin/python -m benchmarks.attacks --scenario sync-flood   # the same, as a module
 
 Each scenario starts its own daphne (production settings, a fresh SQLite file, sign-up/login throttles off),
 makes its users and their sessions directly in that database, runs a bounded attack over loopback and prints
@@ -44,7 +44,7 @@ from websockets.asyncio.client import ClientConnection
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from messaging.benchmark import servers  # noqa: E402
+from benchmarks import servers  # noqa: E402
 
 # What the server's frames carry (DESIGN.md, "Contract").
 STATUS = 'id="connection-status"'  # the first frame: "Live", or why the socket ends (class is-ended)
@@ -89,15 +89,7 @@ SOURCE = ROOT
 
 def start_daphne(env: dict[str, str], workdir: Path, cpu: int | None) -> servers.Server:
     port = servers.free_port()
-    command = [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(port)]
-    command += ["--websocket_timeout", "-1", "site_config.asgi:application"]
-    log = workdir / f"daphne-{port}.log"
-    process = subprocess.Popen(command, cwd=SOURCE, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    if cpu is not None:
-        os.sched_setaffinity(process.pid, {cpu})
-    server = servers.Server("daphne", process, port, log)
-    servers.wait_ready(server)
-    return server
+    return servers.start("daphne", env, workdir / f"daphne-{port}.log", port=port, cpu=cpu, cwd=SOURCE)
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The benchmark runs end to end on a tiny configuration; its figures are not judged here (no timed tests)."""
+"""`python -m benchmarks` runs end to end on a tiny configuration; its figures are not judged here (no timed
+tests)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ TINY = "--clients 4 --senders 2 --rates 5 --seconds 1 --ingest-senders 3 --inges
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "manage.py", "bench", *TINY.split(), *args],
+        [sys.executable, "-m", "benchmarks", *TINY.split(), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

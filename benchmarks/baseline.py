@@ -1,6 +1,6 @@
 """The ceiling: a bare `websockets` broadcast server (no Django), sending a fragment as large as ours.
 
-Run as `python -m messaging.benchmark.baseline PORT`.
+Run as `python -m benchmarks.baseline PORT`.
 """
 
 from __future__ import annotations

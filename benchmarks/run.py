@@ -10,8 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from messaging.benchmark.client import Socket, Stats, open_socket
-from messaging.benchmark.servers import Server
+from benchmarks.client import Socket, Stats, open_socket
+from benchmarks.servers import Server
 
 
 @dataclass
@@ -82,7 +82,7 @@ async def fan_out(
     sent_done = time.perf_counter()
     expected = total * len(sockets)
     deadline = time.perf_counter() + 10
-    while stats.deliveries < expected and time.perf_counter() < deadline:  # noqa: ASYNC110 - polls a counter
+    while stats.deliveries < expected and time.perf_counter() < deadline:  # polls a counter
         await asyncio.sleep(0.05)
     for socket in sockets:
         socket.count = False

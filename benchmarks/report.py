@@ -1,0 +1,92 @@
+"""The benchmark's summaries: medians over repeated runs, the sustained rate, and the printed tables."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from benchmarks import servers
+from benchmarks.scenarios import P99_TARGET_MS
+
+
+def cpu_split() -> str:
+    available = servers.cpus()
+    if len(available) >= 2:
+        pinned = f"server pinned to CPU {available[0]}, client to CPU {available[1]}"
+        return pinned + " (two server processes: nothing pinned)"
+    return "server and client share one CPU"
+
+
+def sustained(steps: list[dict[str, Any]]) -> float:
+    """The highest delivery rate reached with everything delivered and p99 under target."""
+    good = [
+        s["deliveries_per_s"] for s in steps if s["delivery_ratio"] >= 0.999 and s["p99_ms"] <= P99_TARGET_MS
+    ]
+    return max(good, default=0.0)
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def median(get: Any) -> float:
+        values = [v for v in (get(run) for run in runs) if v is not None]
+        return float(statistics.median(values)) if values else float("nan")
+
+    by_rate: dict[int, list[dict[str, Any]]] = {}
+    for run in runs:
+        for step in run["steps"]:
+            by_rate.setdefault(step["rate"], []).append(step)
+    steps = [
+        {key: statistics.median(step[key] for step in group) for key in group[0]}
+        for _, group in sorted(by_rate.items())
+    ]
+    summary: dict[str, Any] = {
+        "runs": len(runs),
+        "clients": runs[0]["clients"],
+        "connect_p50_ms": median(lambda r: r["connect_p50_ms"]),
+        "connect_p99_ms": median(lambda r: r["connect_p99_ms"]),
+        "connect_all_s": median(lambda r: r["connect_all_s"]),
+        "rss_idle_kb_per_socket": median(lambda r: r["rss_idle_kb_per_socket"]),
+        "sustained_deliveries_per_s": median(lambda r: sustained(r["steps"])),
+        "steps": steps,
+    }
+    if "ingest" in runs[0]:
+        summary["ingest_stored_per_s"] = median(lambda r: r["ingest"]["stored_per_s"])
+        summary["ingest_fan_out_ratio"] = median(lambda r: r["ingest"]["fan_out_ratio"])
+        summary["page_render_ms"] = median(lambda r: r["page_render_ms"])
+    return summary
+
+
+def add_ratios(scenarios: dict[str, Any]) -> None:
+    ceiling = scenarios.get("baseline", {}).get("sustained_deliveries_per_s")
+    for summary in scenarios.values():
+        if ceiling:
+            summary["sustained_vs_baseline"] = summary["sustained_deliveries_per_s"] / ceiling
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        f"\nFan-out benchmark, {results['date']}, {results['cores']} cores; {results['cpu_split']}",
+        "| scenario | rate msg/s | delivered | p50 ms | p99 ms | max ms | deliveries/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, summary in results["scenarios"].items():
+        for step in summary["steps"]:
+            lines.append(
+                f"| {name} | {step['rate']} | {step['delivery_ratio']:.2%} | {step['p50_ms']:.0f} | "
+                f"{step['p99_ms']:.0f} | {step['max_ms']:.0f} | {step['deliveries_per_s']:,.0f} |"
+            )
+    lines += [
+        "",
+        "| scenario | clients | sustained deliveries/s | vs baseline | connect p50/p99 ms "
+        "| RSS KB/idle socket | ingest msg/s | page render ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in results["scenarios"].items():
+        ratio = s.get("sustained_vs_baseline")
+        lines.append(
+            f"| {name} | {s['clients']} | {s['sustained_deliveries_per_s']:,.0f} | "
+            f"{f'{ratio:.2f}' if ratio is not None else '-'} | "
+            f"{s['connect_p50_ms']:.0f}/{s['connect_p99_ms']:.0f} | "
+            f"{s['rss_idle_kb_per_socket']:.1f} | {s.get('ingest_stored_per_s', float('nan')):.0f} | "
+            f"{s.get('page_render_ms', float('nan')):.1f} |"
+        )
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""`make bench`: the fan-out benchmark of the real product (see README, "Benchmark")."""
