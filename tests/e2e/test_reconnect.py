@@ -74,7 +74,9 @@ def test_a_page_catches_up_on_500_messages_missed_while_its_server_was_down(
     texts = page.locator("#messages .message-body").all_inner_texts()
     assert texts[-1] == f"missed {MISSED - 1}"
     duplicated = len(shown) - len(set(shown))
-    print(f"\nreconnect: stored {len(ids)}, shown {len(shown)}, duplicated {duplicated}, lost 0")
+    lost = sorted(set(ids) - set(shown))
+    print(f"\nreconnect: stored {len(ids)}, shown {len(shown)}, duplicated {duplicated}, lost {len(lost)}")
+    assert (duplicated, lost) == (0, [])
 
 
 def test_a_message_typed_while_offline_stays_visible_and_is_sent_on_reconnect(cluster, signed_in):
