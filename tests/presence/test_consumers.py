@@ -63,9 +63,9 @@ async def test_a_second_tab_counts_once_and_closing_it_changes_nothing_for_other
 
 async def test_a_join_is_one_render_for_the_whole_room(connect, room, alice, bob, carol, monkeypatch):
     renders: list[str] = []
-    from presence import broadcasts
+    from django.template.loader import render_to_string as original
 
-    original = broadcasts.render_to_string
+    from presence import broadcasts
 
     def counting(name, context):
         renders.append(name)
