@@ -138,6 +138,10 @@ class PageSocket(AsyncWebsocketConsumer):
             return
         try:
             await super().websocket_receive(message)
+        except OSError:
+            # The client went away before its answer was written (uvicorn raises ClientDisconnected, an
+            # OSError; daphne drops the write): nothing to tell anyone.
+            logger.debug("client gone before its answer was sent", exc_info=True)
         except Exception:
             # Our bug, not the client's: keep the socket (and everyone else's) and say so to this page.
             logger.exception("socket frame handling failed")
