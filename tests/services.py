@@ -77,6 +77,8 @@ def fresh_redis() -> str:
         _claimed = _claim_database()
         atexit.register(_release, _claimed)
     client = redis.Redis.from_url(_claimed)
+    # A Redis restarted by a test (the outage tests; it keeps nothing on disk) forgets the claim: take it again.
+    client.set(REDIS_CLAIM, RUN_ID, nx=True, ex=REDIS_CLAIM_SECONDS)
     if client.get(REDIS_CLAIM) != RUN_ID.encode():
         raise RuntimeError(f"lost the claim on {_claimed}: another run took it after {REDIS_CLAIM_SECONDS} s")
     client.flushdb()
