@@ -1,9 +1,11 @@
 """Catch-ups take turns, so that however many arrive they cannot starve posts or each other.
 
 Every trip to the process's one database thread waits in one queue: twelve sockets catching up at once put
-twelve batches of renders in front of every post. Here a process lets one catch-up batch at a time into that
-queue (a post then waits for at most one batch), and one user's sockets catch up one after the other (a user
-who reopens sockets to sync again only queues behind themself; other users' catch-ups interleave).
+twelve batches of renders in front of every post. Here a process lets one batch of catch-up renders at a time
+into that queue (a post then waits for at most one batch), and one user's sockets catch up one after the other
+(a user who reopens sockets to sync again only queues behind themself; other users' catch-ups interleave).
+Finding what a page missed is not gated: it is a few indexed queries, and a thousand pages reconnecting at
+once each need it; gated too, it made them wait in single file while live frames piled up for them.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import asyncio
 import logging
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from messaging import actions
 from messaging.errors import ActionRefused
@@ -22,8 +23,6 @@ from realtime.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
-# Bounds a transaction (and so how long the database's write lock is held) whatever the backlog.
-MAX_BATCH = 100
 
 Pending = tuple[actions.Post, "asyncio.Future[Message | ActionRefused]"]
 
@@ -43,7 +42,8 @@ class Writer:
 
     async def _store(self) -> None:
         while self.queue:
-            batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+            size = max(1, settings.CHAT_POST_BATCH_SIZE)
+            batch, self.queue = self.queue[:size], self.queue[size:]
             try:
                 await self._store_batch(batch)
             except Exception as error:

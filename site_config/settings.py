@@ -272,3 +272,6 @@ CHAT_SOCKET_BACKLOG_BYTES = env_int("CHAT_SOCKET_BACKLOG_BYTES", 256 * 1024)
 CHAT_SOCKET_KERNEL_BUFFER_BYTES = env_int("CHAT_SOCKET_KERNEL_BUFFER_BYTES", 128 * 1024)
 # A page syncs when its socket opens; beyond that, a socket may ask for this many catch-ups a minute.
 CHAT_SYNCS_PER_MINUTE = env_int("CHAT_SYNCS_PER_MINUTE", 3)
+# Posts of one process stored per transaction at most (messaging/writer.py); bounds how long the database's
+# write lock is held whatever the backlog. 1 stores each post on its own (docs/measurements.md).
+CHAT_POST_BATCH_SIZE = env_int("CHAT_POST_BATCH_SIZE", 100)
