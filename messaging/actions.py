@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Count
+from django.db import models, transaction
 from django.utils import timezone
 
 from messaging import broadcasts
 from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked, SignedOut
 from messaging.models import Message
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, count_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -38,21 +37,16 @@ def rate_limited() -> RateLimited:
 
 
 def allowances(users: Iterable[User]) -> dict[int, float]:
-    """How many more messages each user may send now, in one query off the (author, created_at) index.
-    Counted from the database, so the limit holds across rooms, tabs and server processes."""
+    """How many more messages each active author may send now; an author deactivated or deleted since their
+    socket opened is missing. One query: a COUNT per user off the (author, created_at) index. Counted from the
+    database, so the limit holds across rooms, tabs and server processes."""
     limit = settings.CHAT_RATE_LIMIT_MESSAGES
-    user_ids = {user.pk for user in users}
+    active = get_user_model().objects.filter(pk__in={user.pk for user in users}, is_active=True)
     if limit <= 0:  # turned off
-        return dict.fromkeys(user_ids, math.inf)
+        return dict.fromkeys(active.values_list("pk", flat=True), math.inf)
     since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
-    recent = (
-        Message.objects.filter(author_id__in=user_ids, created_at__gte=since)
-        .order_by()
-        .values_list("author_id")
-        .annotate(sent=Count("pk"))
-    )
-    sent = dict(recent)
-    return {user_id: limit - sent.get(user_id, 0) for user_id in user_ids}
+    recent = Message.objects.filter(author=models.OuterRef("pk"), created_at__gte=since)
+    return {pk: limit - sent for pk, sent in active.annotate(sent=count_of(recent)).values_list("pk", "sent")}
 
 
 def active_user_ids(users: Iterable[User]) -> set[int]:
@@ -77,15 +71,14 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         # Re-read (and on PostgreSQL lock, in id order) the rooms: one may have been locked since the caller
         # loaded it, and serialising a room's posts makes its ids commit in order, which catch-up relies on.
         rooms = Room.objects.select_for_update().order_by("pk").in_bulk({post.room.pk for post in posts})
-        # Re-read too: an author deactivated or deleted since their socket opened may not post (and a deleted
-        # one would fail the whole batch's INSERT).
-        active = active_user_ids(post.user for post in posts)
+        # Authors re-read too: one deactivated or deleted since their socket opened may not post (and a
+        # deleted one would fail the whole batch's INSERT).
         allowed = allowances(post.user for post in posts)
         stored: list[Message] = []
         for post in posts:
             room = rooms.get(post.room.pk)
             try:
-                if post.user.pk not in active:
+                if post.user.pk not in allowed:
                     raise SignedOut("You are signed out.")
                 if room is None:
                     raise NotAllowed("This room no longer exists.")
