@@ -139,7 +139,7 @@ class PageCursor:
         if self.held is not None:
             self.held.extend(frames)
             return []
-        if self.caught_up:
+        if self.caught_up and any(frame.get("message_id") in self.caught_up for frame in frames):
             return [frame for frame in frames if frame.get("message_id") not in self.caught_up]
         return frames
 

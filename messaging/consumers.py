@@ -173,9 +173,10 @@ class RoomConsumer(ChatPageSocket):
         return [groups.room(self.room.pk)]
 
     async def deliver(self, frames: list[dict[str, Any]], html: str) -> None:
+        # The hot path (every frame, every socket of the room): straight to the write.
         forward = self.page.incoming(frames)
         if forward:
-            await super().deliver(forward, html if len(forward) == len(frames) else joined(forward))
+            await self.send_frame(html if forward is frames else joined(forward))
             self.page.forwarded(forward)
 
     def _release_soon(self) -> None:

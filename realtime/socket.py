@@ -42,6 +42,7 @@ class PageSocket(AsyncWebsocketConsumer):
     stream: stream.Stream | None = None
     closing = False
     cleaned_up = False
+    backlog_limit = 0
 
     def early_refusal(self) -> int | None:
         """A close code to refuse with before any database work, from what this process knows."""
@@ -96,6 +97,7 @@ class PageSocket(AsyncWebsocketConsumer):
         self.stream = stream.of(self.base_send)
         if self.stream is not None:
             self.stream.cap_kernel_buffer(settings.CHAT_SOCKET_KERNEL_BUFFER_BYTES)
+            self.backlog_limit = settings.CHAT_SOCKET_BACKLOG_BYTES
         status = render_to_string("realtime/_connection_status.html", {"connected": True})
         await self.send(text_data=status + await self.greeting())
 
@@ -156,8 +158,7 @@ class PageSocket(AsyncWebsocketConsumer):
         the page catches up) instead of buffering for it without end."""
         if self.closing:
             return
-        limit = settings.CHAT_SOCKET_BACKLOG_BYTES
-        if self.stream is not None and limit > 0 and self.stream.queued() > limit:
+        if self.stream is not None and self.stream.queued() > self.backlog_limit > 0:
             await self.drop_behind()
             return
         await self.base_send({"type": "websocket.send", "text": html})
