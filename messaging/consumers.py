@@ -74,8 +74,7 @@ def load_readable_room(slug: str, user: Any) -> tuple[Room | None, int]:
     room = Room.objects.filter(slug=slug).first() or open_missing_direct(slug, user)
     if room is None or not room.can_read(user):
         return None, 0
-    if room.kind == Room.Kind.OPEN:
-        Membership.objects.get_or_create(room=room, user=user)  # the room joins the visitor's sidebar
+    room_actions.join_room(user, room)  # an open room joins the visitor's sidebar
     newest = room.messages.order_by("-id").values_list("id", flat=True).first()
     return room, newest or 0
 

@@ -57,40 +57,48 @@ async def test_the_allowance_comes_back_with_time(connect, room, alice, settings
     await a.receive_until('id="sync-since"')
 
 
+class Timeline:
+    """The order in which catch-up renders and post batches reach the database thread; renders are slowed
+    down (nobody else must wait for all of them), and `rendering` is set when the first one starts."""
+
+    def __init__(self, monkeypatch, render_seconds: float) -> None:
+        self.events: list[str] = []
+        self.rendering = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        render, post = catchup.render_step, actions.post_messages
+
+        def slow_render(room, template, ids):
+            assert len(ids) <= catchup.FRAME_BATCH
+            self.events.append("render")
+            loop.call_soon_threadsafe(self.rendering.set)
+            time.sleep(render_seconds)
+            return render(room, template, ids)
+
+        def recorded_post(posts):
+            self.events.append("post")
+            return post(posts)
+
+        monkeypatch.setattr(catchup, "render_step", slow_render)
+        monkeypatch.setattr(actions, "post_messages", recorded_post)
+
+
 async def test_a_large_catch_up_renders_in_batches_and_lets_posts_in_between(
     connect, room, alice, bob, monkeypatch
 ):
     await post_many(room, alice, 500)
-    timeline: list[str] = []
-    render, post = catchup.render_step, actions.post_messages
-    loop = asyncio.get_running_loop()
-    rendering = asyncio.Event()
-
-    def slow_render(room, template, ids):
-        assert len(ids) <= catchup.FRAME_BATCH
-        timeline.append("render")
-        loop.call_soon_threadsafe(rendering.set)
-        time.sleep(0.05)  # a render that takes a while: nobody else must wait for all of them
-        return render(room, template, ids)
-
-    def recorded_post(posts):
-        timeline.append("post")
-        return post(posts)
-
-    monkeypatch.setattr(catchup, "render_step", slow_render)
-    monkeypatch.setattr(actions, "post_messages", recorded_post)
+    timeline = Timeline(monkeypatch, render_seconds=0.05)
     a = await connect("/ws/rooms/general/", alice)
     b = await connect("/ws/rooms/general/", bob)
 
     await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
-    await rendering.wait()
+    await timeline.rendering.wait()
     await b.send(body="not behind a whole catch-up")
     await b.receive_until('id="composer-fields"')
     await a.receive_until('id="sync-since"', timeout=10)
 
-    assert timeline.count("render") == 500 // catchup.FRAME_BATCH
+    assert timeline.events.count("render") == 500 // catchup.FRAME_BATCH
     # Stored after the first batch, long before the last: it waited for one batch, not the catch-up.
-    assert timeline.index("post") <= 2, timeline
+    assert timeline.events.index("post") <= 2, timeline.events
 
 
 async def test_many_sockets_catching_up_at_once_put_one_batch_ahead_of_a_post(
@@ -99,35 +107,19 @@ async def test_many_sockets_catching_up_at_once_put_one_batch_ahead_of_a_post(
     """A user who reopens sockets to sync again (each new socket may sync once) gains nothing: catch-ups
     take turns, one batch of renders in the database thread's queue at a time."""
     await post_many(room, alice, 300)
-    timeline: list[str] = []
-    render, post = catchup.render_step, actions.post_messages
-    loop = asyncio.get_running_loop()
-    rendering = asyncio.Event()
-
-    def slow_render(room, template, ids):
-        timeline.append("render")
-        loop.call_soon_threadsafe(rendering.set)
-        time.sleep(0.03)
-        return render(room, template, ids)
-
-    def recorded_post(posts):
-        timeline.append("post")
-        return post(posts)
-
-    monkeypatch.setattr(catchup, "render_step", slow_render)
-    monkeypatch.setattr(actions, "post_messages", recorded_post)
+    timeline = Timeline(monkeypatch, render_seconds=0.03)
     others = [await database_sync_to_async(make_user)(f"syncer{n}") for n in range(5)]
     syncing = [await connect("/ws/rooms/general/", user) for user in (alice, alice, alice, *others)]
     b = await connect("/ws/rooms/general/", bob)
 
     for socket in syncing:
         await socket.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
-    await rendering.wait()
+    await timeline.rendering.wait()
     await b.send(body="not behind everyone's catch-up")
     await b.receive_until('id="composer-fields"')
     for socket in syncing:
         await socket.receive_until('id="sync-since"', timeout=20)
 
     # Each catch-up in batches (one more for those planned after the post).
-    assert timeline.count("render") >= 8 * 300 // catchup.FRAME_BATCH
-    assert timeline.index("post") <= 2, timeline
+    assert timeline.events.count("render") >= 8 * 300 // catchup.FRAME_BATCH
+    assert timeline.events.index("post") <= 2, timeline.events
