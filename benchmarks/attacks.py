@@ -49,7 +49,7 @@ from benchmarks import servers  # noqa: E402
 # What the server's frames carry (DESIGN.md, "Contract").
 STATUS = 'id="connection-status"'  # the first frame: "Live", or why the socket ends (class is-ended)
 ENDED = "is-ended"
-ACK = 'id="composer-fields"'
+ACK = 'id="composer-reply"'
 ERRORS = 'id="composer-errors"'
 SYNCED = 'id="sync-after"'
 SYNC_REFUSED = "Too many sync requests"
@@ -238,7 +238,7 @@ def victim_posts(room: Endpoint, cookie: str, after: int, seconds: float, interv
 async def _victim_posts(
     room: Endpoint, cookie: str, after: int, seconds: float, interval: float
 ) -> dict[str, Any]:
-    """A page that syncs once, then posts every `interval`: send → acknowledgement (`composer-fields`)."""
+    """A page that syncs once, then posts every `interval`: send → acknowledgement (`composer-reply`)."""
     ws = await open_room(room, cookie, timeout=60)
     await ws.send(frame(sync="1", after=str(after), since=now_iso()))
     await wait_for_text(ws, SYNCED, timeout=60)

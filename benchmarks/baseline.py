@@ -48,7 +48,7 @@ async def handler(connection: ServerConnection) -> None:
                 hm=time.strftime("%H:%M", now),
             )
             broadcast(clients, frame)
-            await connection.send('<fieldset id="composer-fields" hx-swap-oob="true"></fieldset>')
+            await connection.send('<div id="composer-reply" class="composer-reply" hx-swap-oob="true"></div>')
     finally:
         clients.discard(connection)
 

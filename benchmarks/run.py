@@ -117,7 +117,7 @@ async def ingest(servers: list[Server], path: str, cookies: list[str], seconds: 
 
         def on_text(payload: bytes) -> None:
             nonlocal acked, counter, running
-            if b'id="composer-fields"' not in payload:
+            if b'id="composer-reply"' not in payload:
                 return
             acked += 1
             counter += 1

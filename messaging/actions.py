@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
-from messaging import broadcasts
+from messaging import broadcasts, formatting, log, mentions
 from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked, SignedOut
-from messaging.models import Message
+from messaging.models import Message, Reaction, Revision
 from rooms.models import Membership, Room, count_of
 
 if TYPE_CHECKING:
@@ -45,8 +45,20 @@ def allowances(users: Iterable[User]) -> dict[int, float]:
     if limit <= 0:  # turned off
         return dict.fromkeys(active.values_list("pk", flat=True), math.inf)
     since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
-    recent = Message.objects.filter(author=models.OuterRef("pk"), created_at__gte=since)
-    return {pk: limit - sent for pk, sent in active.annotate(sent=count_of(recent)).values_list("pk", "sent")}
+    # Posts, edits and reactions share one limit: each is a broadcast to the whole room.
+    posts = Message.objects.filter(author=models.OuterRef("pk"), created_at__gte=since)
+    edits = Revision.objects.filter(editor=models.OuterRef("pk"), replaced_at__gte=since)
+    reactions = Reaction.objects.filter(user=models.OuterRef("pk"), created_at__gte=since)
+    counted = active.annotate(sent=count_of(posts) + count_of(edits) + count_of(reactions))
+    return {pk: limit - sent for pk, sent in counted.values_list("pk", "sent")}
+
+
+def check_allowance(user: User) -> None:
+    allowed = allowances([user])
+    if user.pk not in allowed:
+        raise SignedOut("You are signed out.")
+    if allowed[user.pk] < 1:
+        raise rate_limited()
 
 
 def active_user_ids(users: Iterable[User]) -> set[int]:
@@ -61,6 +73,16 @@ class Post:
     user: User
     room: Room
     body: str
+    reply_to: int | None = None
+
+
+def replied_to(posts: Sequence[Post]) -> dict[int, Message]:
+    """The messages these posts reply to that can be replied to: in the same room, not deleted."""
+    wanted = {post.reply_to for post in posts if post.reply_to is not None}
+    if not wanted:
+        return {}
+    found = Message.objects.filter(pk__in=wanted, deleted_at__isnull=True).select_related("author")
+    return {message.pk: message for message in found}
 
 
 def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
@@ -74,9 +96,13 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         # Authors re-read too: one deactivated or deleted since their socket opened may not post (and a
         # deleted one would fail the whole batch's INSERT).
         allowed = allowances(post.user for post in posts)
+        replies = replied_to(posts)
+        people = mentions.mentionable([(post.room, post.body) for post in posts])
         stored: list[Message] = []
-        for post in posts:
+        mentioned: list[tuple[Message, formatting.Formatted]] = []
+        for post, mentionable in zip(posts, people, strict=True):
             room = rooms.get(post.room.pk)
+            reply = replies.get(post.reply_to) if post.reply_to is not None else None
             try:
                 if post.user.pk not in allowed:
                     raise SignedOut("You are signed out.")
@@ -85,21 +111,61 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
                 check_can_post(post.user, room)
                 if allowed[post.user.pk] < 1:
                     raise rate_limited()
+                if post.reply_to is not None and (reply is None or reply.room_id != room.pk):
+                    raise NotAllowed("The message you replied to is not here any more.")
             except ActionRefused as refusal:
                 results.append(refusal)
                 continue
             allowed[post.user.pk] -= 1
-            message = Message(room=room, author=post.user, body=post.body)
+            if "@room" in post.body and not mentions.may_mention_room(post.user, room):
+                mentionable = {**mentionable, formatting.ROOM_MENTION: 0}  # written, but not a mention
+            formatted = formatting.format_text(post.body, mentionable)
+            message = Message(
+                room=room, author=post.user, body=post.body, body_html=formatted.html, reply_to=reply
+            )
             stored.append(message)
             results.append(message)
+            if formatted.mentioned or formatted.mentions_room:
+                mentioned.append((message, formatted))
+        previous = last_messages_before(stored)
         Message.objects.bulk_create(stored)
+        notified = record_mentions(mentioned)
+        for messages in by_room(stored).values():
+            log.prepare_new(messages, previous.get(messages[0].room_id))
         transaction.on_commit(lambda: broadcasts.messages_created(stored), robust=True)
+        if notified:
+            transaction.on_commit(lambda: broadcasts.mentions_changed(notified), robust=True)
     return results
 
 
-def post_message(user: User, room: Room, body: str) -> Message:
+def by_room(messages: Iterable[Message]) -> dict[int, list[Message]]:
+    rooms: dict[int, list[Message]] = {}
+    for message in messages:
+        rooms.setdefault(message.room_id, []).append(message)
+    return rooms
+
+
+def last_messages_before(messages: Sequence[Message]) -> dict[int, Message]:
+    """Each room's newest stored message, before a batch is added (the log groups by it): one query per room
+    posted in, in a transaction that holds the rooms locked."""
+    found = {}
+    for room_id in {message.room_id for message in messages}:
+        last = Message.objects.filter(room_id=room_id).order_by("-id").only("id", "author_id", "created_at")
+        if (message := last.first()) is not None:
+            found[room_id] = message
+    return found
+
+
+def record_mentions(mentioned: Sequence[tuple[Message, formatting.Formatted]]) -> set[int]:
+    notified: set[int] = set()
+    for message, formatted in mentioned:
+        notified |= mentions.record(message, formatted.mentioned, formatted.mentions_room)
+    return notified
+
+
+def post_message(user: User, room: Room, body: str, reply_to: int | None = None) -> Message:
     """One post (the no-JavaScript form): the stored message, or the refusal raised."""
-    [result] = post_messages([Post(user, room, body)])
+    [result] = post_messages([Post(user, room, body, reply_to)])
     if isinstance(result, ActionRefused):
         raise result
     return result
@@ -125,6 +191,67 @@ def delete_own_message(user: User, room: Room, message_id: int) -> Message:
     if message.author_id != user.pk and not user.is_staff:
         raise NotAllowed("You can only delete your own messages.")
     return delete_message(message)
+
+
+def readable_message(user: User, room: Room, message_id: int) -> Message:
+    """A message of this room that is still there, for someone who may still read the room."""
+    if user.pk not in active_user_ids([user]):
+        raise SignedOut("You are signed out.")
+    current = Room.objects.filter(pk=room.pk).first()
+    if current is None or not current.can_read(user):
+        raise NotAllowed("This room is not there any more.")
+    message = Message.objects.filter(pk=message_id, room=current, deleted_at__isnull=True).first()
+    if message is None:
+        raise NotAllowed("That message is not here any more.")
+    message.room = current
+    return message
+
+
+def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
+    """The author (or staff) replaces a message's text; the old text is kept as a revision. `body` has
+    passed MessageForm."""
+    with transaction.atomic():
+        message = readable_message(user, room, message_id)
+        if message.author_id != user.pk and not user.is_staff:
+            raise NotAllowed("You can only edit your own messages.")
+        if message.room.is_locked:
+            raise RoomLocked("This room is locked: nobody can edit messages here.")
+        if body == message.body:
+            return message
+        check_allowance(user)
+        [mentionable] = mentions.mentionable([(message.room, body)])
+        if "@room" in body and not mentions.may_mention_room(message.author, message.room):
+            mentionable = {**mentionable, formatting.ROOM_MENTION: 0}
+        formatted = formatting.format_text(body, mentionable)
+        Revision.objects.create(message=message, body=message.body, editor=user)
+        message.body, message.body_html = body, formatted.html
+        message.edited_at = message.revised_at = timezone.now()
+        message.save(update_fields=["body", "body_html", "edited_at", "revised_at"])
+        notified = mentions.record(message, formatted.mentioned, formatted.mentions_room)
+        transaction.on_commit(lambda: broadcasts.message_changed(message), robust=True)
+        if notified:
+            transaction.on_commit(lambda: broadcasts.mentions_changed(notified), robust=True)
+    return message
+
+
+def toggle_reaction(user: User, room: Room, message_id: int, text: str) -> Message:
+    """Adds the user's reaction, or takes it back if they had already given that one. `text` has passed
+    ReactionForm."""
+    with transaction.atomic():
+        message = readable_message(user, room, message_id)
+        mine = Reaction.objects.filter(message=message, user=user, text=text)
+        if not mine.delete()[0]:
+            check_allowance(user)
+            distinct = message.reactions.values("text").distinct().count()
+            if distinct >= settings.CHAT_REACTIONS_PER_MESSAGE and not message.reactions.filter(text=text).exists():
+                raise NotAllowed(
+                    f"A message can have at most {settings.CHAT_REACTIONS_PER_MESSAGE} different reactions."
+                )
+            Reaction.objects.create(message=message, user=user, text=text)
+        # Catch-up re-sends a message whose reactions changed since a page last synced.
+        Message.objects.filter(pk=message.pk).update(revised_at=timezone.now())
+        transaction.on_commit(lambda: broadcasts.reactions_changed(message), robust=True)
+    return message
 
 
 def mark_read(user: User, room_id: int, message_id: int) -> None:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 from django.template.loader import render_to_string
 
+from messaging import log, mentions
+from messaging.models import Message
 from realtime import groups, transport
-
-if TYPE_CHECKING:
-    from messaging.models import Message
 
 
 def messages_created(messages: Iterable[Message]) -> None:
+    """`messages` as stored, placed in the log by messaging.log.prepare_new."""
     for message in messages:
         html = render_to_string("messaging/_message_appended.html", {"message": message})
         transport.send_html(groups.room(message.room_id), html, message_id=message.pk)
@@ -23,5 +21,22 @@ def messages_created(messages: Iterable[Message]) -> None:
 
 
 def message_changed(message: Message) -> None:
-    html = render_to_string("messaging/_messages_replaced.html", {"chat_messages": [message]})
+    """Edited or deleted: the message is replaced by id, placed and with its reactions as stored."""
+    [current] = log.prepare(Message.objects.in_room(message.room).with_previous().filter(pk=message.pk))
+    html = render_to_string("messaging/_messages_replaced.html", {"chat_messages": [current]})
     transport.send_html(groups.room(message.room_id), html)
+
+
+def reactions_changed(message: Message) -> None:
+    """Only the chips: an edit form open in the message stays open."""
+    [current] = Message.objects.in_room(message.room).filter(pk=message.pk)
+    context = {"message": current, "chips": log.chips(current), "oob": True}
+    transport.send_html(groups.room(message.room_id), render_to_string("messaging/_reactions.html", context))
+
+
+def mentions_changed(user_ids: Iterable[int]) -> None:
+    """Each person's own count (only the people concerned get one)."""
+    for user_id in user_ids:
+        context = {"mention_count": mentions.unseen_count(user_id), "oob": True}
+        html = render_to_string("messaging/_mention_count.html", context)
+        transport.send_html(groups.user(user_id), html)

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from messaging import log
 from messaging.models import Message
 from rooms.models import Room
 
@@ -86,7 +87,7 @@ def steps(plan: Plan) -> Iterator[tuple[str, list[int]]]:
 
 
 def render_step(room: Room, template: str, ids: list[int]) -> str:
-    messages = list(Message.objects.in_room(room).filter(id__in=ids).order_by("id"))
+    messages = log.prepare(Message.objects.in_room(room).with_previous().filter(id__in=ids).order_by("id"))
     # Only the whole log is swapped out of band as such; the other templates say how they are swapped.
     return render_to_string(template, {"chat_messages": messages, "oob": template == LOG})
 

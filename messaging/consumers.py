@@ -17,10 +17,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from messaging import actions, catchup, fragments
+from messaging import actions, catchup, fragments, typing
 from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
-from messaging.forms import MessageForm
+from messaging.forms import MessageForm, ReactionForm
 from messaging.writer import writer
 from presence.consumers import PresenceSocket
 from realtime import close_codes, events, groups
@@ -149,6 +149,9 @@ class LobbyConsumer(ChatPageSocket):
 class RoomConsumer(ChatPageSocket):
     room: Room | None = None
     page: catchup.PageCursor
+    # When this socket last counted as typing, and last posted (messaging/typing.py).
+    typed_at = -1e9
+    posted_at = -1e9
 
     async def authorize(self) -> int | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -157,6 +160,7 @@ class RoomConsumer(ChatPageSocket):
             return close_codes.NO_SUCH_ROOM
         self.room, self.room_id = room, room.pk
         self.page = catchup.PageCursor(newest)
+        typing.typists()  # hears the room's typing events before the socket joins the room
         asyncio.get_running_loop().call_later(settings.CHAT_SYNC_GRACE_SECONDS, self._release_soon)
         return None
 
@@ -234,8 +238,17 @@ class RoomConsumer(ChatPageSocket):
         if "sync" in frame:
             await self.sync_on_request(frame)
             return
+        if "typing" in frame:
+            await typing.typed(self)
+            return
         if "delete" in frame:
             await self.send(text_data=await self.delete(frame["delete"]))
+            return
+        if "edit" in frame:
+            await self.send(text_data=await self.edit(frame))
+            return
+        if "react" in frame:
+            await self.send(text_data=await self.react(frame))
             return
         await self.post(frame)
 
@@ -252,18 +265,27 @@ class RoomConsumer(ChatPageSocket):
     async def post(self, frame: dict[str, Any]) -> None:
         assert self.room is not None
         body = frame.get("body")
+        raw_reply = frame.get("reply_to")
+        reply_to = parse_id(raw_reply) if raw_reply not in (None, "") else None
+        if raw_reply not in (None, "") and reply_to is None:
+            await self.send(text_data=fragments.errors(["Malformed reply: no such message."]))
+            return
         form = MessageForm(data={"body": body if isinstance(body, str) else ""})
         if not form.is_valid():
-            await self.send(text_data=fragments.errors(str(error) for error in form.errors["body"]))
+            # The page cleared its composer when it sent: the text comes back with the error.
+            value = body if isinstance(body, str) else ""
+            errors = [str(error) for error in form.errors["body"]]
+            await self.send(text_data=fragments.composer_refused(self.room, value, errors))
             return
-        result = await writer().post(actions.Post(self.scope["user"], self.room, form.cleaned_data["body"]))
+        post = actions.Post(self.scope["user"], self.room, form.cleaned_data["body"], reply_to)
+        result = await writer().post(post)
         if isinstance(result, SignedOut):
             await self.end(close_codes.NOT_SIGNED_IN)
         elif isinstance(result, ActionRefused):
-            await self.send(text_data=fragments.errors([result.message]))
+            await self.send(text_data=fragments.composer_refused(self.room, post.body, [result.message]))
         else:
-            # The room as stored with the message: the composer shows its current name and lock.
-            await self.send(text_data=fragments.composer_reset(result.room))
+            typing.stopped(self)
+            await self.send(text_data=fragments.composer_sent(result.room))
 
     async def delete(self, raw_id: Any) -> str:
         message_id = parse_id(raw_id)
@@ -271,6 +293,44 @@ class RoomConsumer(ChatPageSocket):
             return fragments.errors(["Malformed delete request."])
         answer: str = await self._delete(message_id)
         return answer
+
+    async def edit(self, frame: dict[str, Any]) -> str:
+        message_id = parse_id(frame["edit"])
+        if message_id is None:
+            return fragments.errors(["Malformed edit request."])
+        body = frame.get("body")
+        form = MessageForm(data={"body": body if isinstance(body, str) else ""})
+        if not form.is_valid():
+            return fragments.errors(str(error) for error in form.errors["body"])
+        answer: str = await self._act(actions.edit_message, message_id, form.cleaned_data["body"])
+        return answer + await self._current(message_id)
+
+    async def react(self, frame: dict[str, Any]) -> str:
+        message_id = parse_id(frame["react"])
+        if message_id is None:
+            return fragments.errors(["Malformed reaction: no such message."])
+        reaction = frame.get("reaction")
+        form = ReactionForm(data={"reaction": reaction if isinstance(reaction, str) else ""})
+        if not form.is_valid():
+            return fragments.errors(str(error) for error in form.errors["reaction"])
+        answer: str = await self._act(actions.toggle_reaction, message_id, form.cleaned_data["reaction"])
+        return answer
+
+    @database_sync_to_async
+    def _act(self, action: Any, message_id: int, value: str) -> str:
+        assert self.room is not None
+        try:
+            action(self.scope["user"], self.room, message_id, value)
+        except ActionRefused as refusal:
+            return fragments.errors([refusal.message])
+        return fragments.errors([])
+
+    @database_sync_to_async
+    def _current(self, message_id: int) -> str:
+        """The message as stored, for this page only: an edit form left open (nothing changed, or refused)
+        closes."""
+        assert self.room is not None
+        return fragments.message(self.room, message_id)
 
     @database_sync_to_async
     def _delete(self, message_id: int) -> str:

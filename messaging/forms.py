@@ -35,3 +35,26 @@ class MessageForm(forms.Form):
         if not text.has_visible(body):
             raise forms.ValidationError("Type a message first.", code="required")
         return body.strip()
+
+
+class ReactionForm(forms.Form):
+    """A reaction: one of the palette's emoji or a short text of the reactor's own (Campfire's boosts)."""
+
+    reaction = forms.CharField(
+        max_length=16,
+        strip=True,
+        error_messages={
+            "required": "Choose a reaction first.",
+            "max_length": "A reaction is at most %(limit_value)d characters.",
+        },
+    )
+
+    def clean_reaction(self) -> str:
+        value: str = self.cleaned_data["reaction"]
+        if text.unstorable(value) is not None or text.normalize(value) != value or "\n" in value:
+            raise forms.ValidationError("A reaction cannot contain control characters.", code="invalid")
+        if "<" in value or ">" in value:
+            raise forms.ValidationError("A reaction is plain text, without markup.", code="invalid")
+        if not text.has_visible(value):
+            raise forms.ValidationError("Choose a reaction first.", code="required")
+        return value

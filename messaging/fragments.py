@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from messaging import log
+from messaging.models import Message
+
 if TYPE_CHECKING:
     from rooms.models import Room
 
@@ -25,20 +28,28 @@ def composer_context(
     }
 
 
-def composer_reset(room: Room) -> str:
-    """Sent to the sender once their message is stored: an empty, focused input and no error."""
-    return _composer_reset(room.pk, room.name, room.is_locked, settings.CHAT_MESSAGE_MAX_LENGTH)
+def composer_sent(room: Room) -> str:
+    """To the sender once their message is stored. The page cleared its input when it sent (so nothing typed
+    since is lost): only the error line and the reply quote are cleared, the same for every message."""
+    return _composer_sent()
 
 
-@functools.lru_cache(maxsize=1024)
-def _composer_reset(room_id: int, name: str, is_locked: bool, max_length: int) -> str:
-    # The same for every message sent in a room (until it is renamed or locked): render it once.
-    from rooms.models import Room
+@functools.lru_cache(maxsize=1)
+def _composer_sent() -> str:
+    reply = render_to_string("messaging/chat.html#composer-reply", {"reply": None, "oob": True})
+    return reply + errors([])
 
-    room = Room(pk=room_id, name=name, is_locked=is_locked)
-    context = composer_context(room, autofocus=True, oob=True)
-    return render_to_string("messaging/chat.html#composer-fields", context) + errors([])
+
+def composer_refused(room: Room, value: str, messages: Iterable[str]) -> str:
+    """The refused text back in the composer, with why."""
+    context = composer_context(room, value=value, autofocus=True, oob=True)
+    return render_to_string("messaging/chat.html#composer-fields", context) + errors(messages)
 
 
 def errors(messages: Iterable[str]) -> str:
     return render_to_string("messaging/chat.html#composer-errors", {"errors": list(messages), "oob": True})
+
+
+def message(room: Room, message_id: int) -> str:
+    found = log.prepare(Message.objects.in_room(room).with_previous().filter(pk=message_id))
+    return render_to_string("messaging/_messages_replaced.html", {"chat_messages": found})

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import actions
+from messaging import actions, broadcasts
+from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
-from messaging.models import Message
+from messaging.models import Mention, Message
 from presence.broadcasts import online_list
 from realtime.requests import AuthedRequest
 from rooms import actions as room_actions
@@ -25,6 +26,8 @@ from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+MENTIONS_SHOWN = 50
 
 
 def chat_page(
@@ -40,9 +43,11 @@ def chat_page(
         return delete_from_page(request, room)
     form = MessageForm(request.POST or None)
     refusal: ActionRefused | None = None
+    reply_to = replying_to(request, room)
     if request.method == "POST" and form.is_valid():
         try:
-            message = post_from_page(request.user, room, form.cleaned_data["body"], create)
+            body = form.cleaned_data["body"]
+            message = post_from_page(request.user, room, body, create, reply_to.pk if reply_to else None)
         except ActionRefused as refused:
             refusal = refused
         else:
@@ -62,14 +67,26 @@ def chat_page(
         "sync_since": timezone.now(),
         # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
         "direct_partner": Membership(room=room, user=partner) if partner else None,
+        "replying_to": reply_to,
+        "typing_lines": [],
     }
     status = refusal.status if refusal else (400 if form.errors else 200)
     return render(request, "messaging/chat.html", context, status=status)
 
 
-def post_from_page(user: User, room: Room, body: str, create: Callable[[], Room] | None) -> Message:
+def replying_to(request: AuthedRequest, room: Room) -> Message | None:
+    """The message a no-JavaScript reply quotes (`?reply=<pk>` on the page, `reply_to` in its form)."""
+    raw = request.POST.get("reply_to") or request.GET.get("reply") or ""
+    if room.pk is None or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return None
+    return Message.objects.filter(pk=int(raw), room=room, deleted_at__isnull=True).select_related("author", "room").first()
+
+
+def post_from_page(
+    user: User, room: Room, body: str, create: Callable[[], Room] | None, reply_to: int | None = None
+) -> Message:
     if room.pk is not None or create is None:
-        message = actions.post_message(user, room, body)
+        message = actions.post_message(user, room, body, reply_to)
     else:
         with transaction.atomic():
             message = actions.post_message(user, create(), body)
@@ -121,3 +138,18 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
 @require_GET
 def direct_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "messaging/direct_list.html")
+
+
+@login_required
+@require_GET
+def mentions(request: AuthedRequest) -> HttpResponse:
+    """The reader's recent mentions, in rooms they can still read; opening the page clears their badge."""
+    found = list(
+        Mention.objects.filter(user=request.user, message__deleted_at__isnull=True)
+        .select_related("message__author", "message__room")
+        .order_by("-id")[:MENTIONS_SHOWN]
+    )
+    readable = [mention for mention in found if mention.message.room.can_read(request.user)]
+    if mentions_of.mark_seen(request.user):
+        broadcasts.mentions_changed([request.user.pk])
+    return render(request, "messaging/mentions.html", {"mentions": readable, "mention_count": 0})

@@ -38,3 +38,12 @@ def membership_added(room_id: int, html: str) -> Event:
 def membership_removed(room_id: int) -> Event:
     """The user's sockets in that room close with 4403 and stop counting its unread messages."""
     return {"type": MEMBERSHIP_REMOVED, "room_id": room_id}
+
+
+TYPING = "typing"
+
+
+def typing(room_id: int, user_id: int, name: str, active: bool) -> Event:
+    """Someone is typing in a room (or stopped: their message was stored). Each process keeps the room's
+    typists for all its sockets (messaging/typing.py); no socket handles it itself."""
+    return {"type": TYPING, "room_id": room_id, "user_id": user_id, "name": name, "active": active}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer, get_channel_layer
@@ -51,6 +52,25 @@ class Hub:
         self.wakeup = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.publisher = Publisher(loop, layer)
+        # Control events handled once per process rather than once per socket (see `on`).
+        self.process_handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+    def on(self, event_type: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        """`handler` takes every event of that type for the groups this process is in, once, instead of
+        each local socket of the group: state one process keeps for all its sockets (who is typing)."""
+        self.process_handlers[event_type] = handler
+
+    async def publish(self, group: str, event: dict[str, Any]) -> None:
+        """From this loop: every process in the group gets `event` (a frame or a control event)."""
+        try:
+            await self.layer.group_send(group, {**event, "group": group})
+        except Exception:
+            logger.warning("channel layer unavailable: an event for %s was not sent", group)
+
+    def deliver_local(self, group: str, html: str) -> None:
+        """A frame for this process's sockets of the group only (each process renders its own copy)."""
+        self.pending.append({"type": "hub.frame", "group": group, "html": html, "message_id": None})
+        self.wakeup.set()
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         members = self.groups[group]
@@ -159,6 +179,13 @@ class Hub:
         return len(members)
 
     def _control(self, event: dict[str, Any]) -> None:
+        handler = self.process_handlers.get(event.get("type", ""))
+        if handler is not None:
+            try:
+                handler(event)
+            except Exception:
+                logger.exception("process handler for %s failed", event.get("type"))
+            return
         for subscriber in list(self.groups.get(event.get("group", ""), ())):
             self.loop.create_task(subscriber.control(event))
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from messaging import sidebar
+from messaging import mentions, sidebar
 from presence.models import Connection
 
 
@@ -17,4 +17,6 @@ def chat(request: HttpRequest) -> dict[str, Any]:
         # Lazy: only pages that show the sidebar pay for its query.
         context["sidebar"] = SimpleLazyObject(lambda: sidebar.of(user))
         context["online_total"] = SimpleLazyObject(lambda: Connection.objects.online_total())
+        context["mention_count"] = SimpleLazyObject(lambda: mentions.unseen_count(user.pk))
+        context["typing_throttle"] = settings.CHAT_TYPING_THROTTLE_SECONDS
     return context

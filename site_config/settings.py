@@ -275,3 +275,10 @@ CHAT_SYNCS_PER_MINUTE = env_int("CHAT_SYNCS_PER_MINUTE", 3)
 # Posts of one process stored per transaction at most (messaging/writer.py); bounds how long the database's
 # write lock is held whatever the backlog. 1 stores each post on its own (docs/measurements.md).
 CHAT_POST_BATCH_SIZE = env_int("CHAT_POST_BATCH_SIZE", 100)
+# Distinct reactions one message may collect.
+CHAT_REACTIONS_PER_MESSAGE = env_int("CHAT_REACTIONS_PER_MESSAGE", 20)
+# "Someone is typing": a socket's typing frames count once per this many seconds; a typist who stops is
+# dropped after the second figure; changes within the third are shown together (one render per room).
+CHAT_TYPING_THROTTLE_SECONDS = env_int("CHAT_TYPING_THROTTLE_SECONDS", 2)
+CHAT_TYPING_EXPIRY_SECONDS = env_int("CHAT_TYPING_EXPIRY_SECONDS", 5)
+CHAT_TYPING_WINDOW_MS = env_int("CHAT_TYPING_WINDOW_MS", 300)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("rooms/", include("messaging.room_urls")),
     path("dm/", include("messaging.urls")),
+    path("mentions/", include("messaging.mention_urls")),
 ]

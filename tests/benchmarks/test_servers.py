@@ -27,7 +27,7 @@ async def test_each_server_serves_pages_and_delivers_over_sockets(kind, tmp_path
         await a.send(body=f"served by {kind}")
 
         await b.receive_until(f"served by {kind}")
-        await a.receive_until('id="composer-fields"')  # stored and acknowledged before the socket goes
+        await a.receive_until('id="composer-reply"')  # stored and acknowledged before the socket goes
         await a.close()
         await b.close()
     finally:

@@ -27,7 +27,7 @@ async def post(user: ChatUser, room: str, texts: list[str]) -> list[int]:
     socket = await user.socket(f"/ws/rooms/{room}/")
     for text in texts:
         await socket.send(body=text)
-        await socket.receive_until('id="composer-fields"')
+        await socket.receive_until('id="composer-reply"')
     await socket.has_seen(texts[-1])
     await socket.close()
     return [int(i) for i in re.findall(r'<article id="message-(\d+)"', "".join(socket.seen))]

@@ -48,7 +48,7 @@ async def test_a_killed_process_loses_nothing_and_its_clients_catch_up_when_it_r
     async def say(socket, text: str) -> None:
         await socket.send(body=text)
         sent.append(text)
-        await socket.receive_until('id="composer-fields"')  # stored: acknowledged to the sender
+        await socket.receive_until('id="composer-reply"')  # stored: acknowledged to the sender
 
     for n in range(20):
         await say(a, f"before {n}")
@@ -134,13 +134,13 @@ async def test_while_redis_is_down_messages_are_stored_and_delivered_once_it_ret
                 a = await alice.socket("/ws/rooms/ops/")
                 b = await bob.socket("/ws/rooms/ops/")
                 await a.send(body="while all is well")
-                await a.receive_until('id="composer-fields"')
+                await a.receive_until('id="composer-reply"')
                 await b.receive_until("while all is well")
 
                 redis_process.kill()
                 redis_process.wait()
                 await a.send(body="during the outage")
-                ack = await a.receive_until('id="composer-fields"')
+                ack = await a.receive_until('id="composer-reply"')
                 assert "autofocus" in ack  # the sender sees it stored
                 assert "during the outage" in alice.get("/rooms/ops/")
 

@@ -31,15 +31,27 @@ async def test_a_message_sent_by_one_member_reaches_every_socket_in_the_room(con
     assert await stored_bodies() == ["hello everyone"]
 
 
-async def test_the_sender_gets_a_cleared_and_focused_input_once_the_message_is_stored(connect, room, alice):
+async def test_a_stored_message_is_acknowledged_without_touching_the_input_being_typed_in(connect, room, alice):
     a = await connect("/ws/rooms/general/", alice)
 
     await a.send(body="hi")
 
-    frame = await a.receive_until('id="composer-fields"')
+    frame = await a.receive_until('id="composer-reply"')
     assert 'hx-swap-oob="true"' in frame
-    assert "autofocus" in frame
-    assert 'value=""' in frame
+    assert 'id="composer-errors"' in frame  # any earlier error cleared
+    # The page cleared its input when the frame left; replacing it now would drop what was typed since.
+    assert "composer-body" not in frame
+
+
+async def test_a_refused_message_comes_back_into_the_composer_with_its_error(connect, room, alice):
+    a = await connect("/ws/rooms/general/", alice)
+
+    await a.send(body="x" * 5000)
+
+    frame = await a.receive_until('id="composer-errors"')
+    assert "limited to 4,000 characters" in frame
+    assert 'id="composer-body"' in frame
+    assert "x" * 5000 in frame
 
 
 async def test_html_in_a_message_arrives_escaped(connect, room, alice):
@@ -187,7 +199,8 @@ async def test_the_rate_limit_refuses_the_excess_and_tells_the_flooder(connect, 
     ]
 
     assert ["Slow down" in frame for frame in frames] == [False, False, False, True, True]
-    assert a.heard_about("flood 3", "flood 4") == []
+    # Refused texts come back into the flooder's composer, never into a log.
+    assert [frame for frame in a.heard_about("flood 3", "flood 4") if 'id="messages"' in frame] == []
     assert await stored_bodies() == ["flood 0", "flood 1", "flood 2"]
 
 

@@ -84,7 +84,7 @@ async def test_a_one_mebibyte_binary_frame_is_refused(connect, room, alice):
     [
         pytest.param("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", id="script"),
         pytest.param(
-            '<img src=x onerror="alert(1)">', "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;", id="img"
+            '<img src=x onerror="alert(1)">', "&lt;img src=x onerror=\"alert(1)\"&gt;", id="img"
         ),
         pytest.param("</article><div hx-swap-oob='true' id='messages'>", "&lt;/article&gt;&lt;div", id="oob"),
         pytest.param(

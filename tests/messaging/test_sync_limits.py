@@ -93,7 +93,7 @@ async def test_a_large_catch_up_renders_in_batches_and_lets_posts_in_between(
     await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
     await timeline.rendering.wait()
     await b.send(body="not behind a whole catch-up")
-    await b.receive_until('id="composer-fields"')
+    await b.receive_until('id="composer-reply"')
     await a.receive_until('id="sync-since"', timeout=10)
 
     assert timeline.events.count("render") == 500 // catchup.FRAME_BATCH
@@ -116,7 +116,7 @@ async def test_many_sockets_catching_up_at_once_put_one_batch_ahead_of_a_post(
         await socket.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
     await timeline.rendering.wait()
     await b.send(body="not behind everyone's catch-up")
-    await b.receive_until('id="composer-fields"')
+    await b.receive_until('id="composer-reply"')
     for socket in syncing:
         await socket.receive_until('id="sync-since"', timeout=20)
 

@@ -68,7 +68,7 @@ async def test_a_socket_that_stops_reading_is_closed_1013_and_others_keep_receiv
 
     for n in range(200):
         await posting.send(body=f"{n} {big}")
-        await posting.receive_until('id="composer-fields"')
+        await posting.receive_until('id="composer-reply"')
         if not stalled_listed():
             break
     # The server let the stalled socket go: its user left the room's online list...

@@ -164,5 +164,5 @@ def test_what_users_type_never_becomes_an_attribute_or_a_script(alice, room):
     for _, _, value in attacked.scripting_attributes():
         assert "alert" not in value
         assert "/evil" not in value
-    assert "&lt;b hx-on:click=&quot;alert(1)&quot;" in page  # shown as text, escaped
+    assert '&lt;b hx-on:click="alert(1)"' in page  # shown as text, escaped
     assert all(payload_marker not in page for payload_marker in ("<b hx-on", "<script>alert", "<img src=x"))

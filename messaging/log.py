@@ -1,0 +1,68 @@
+"""How a message sits in the log: grouped under the previous one, starting a day, its reaction chips.
+
+Decided when a message is rendered, from the room's message before it, so a push is still one render for
+everyone and a catch-up or a page renders the same HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from messaging.models import Message
+
+GROUP_WITHIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One reaction on a message: its text, how many, and who (ids for the page's CSS, names for people)."""
+
+    text: str
+    count: int
+    by: str
+    names: str
+
+
+def place(message: Message, previous_author_id: int | None, previous_created_at: datetime | None) -> None:
+    day = timezone.localdate(message.created_at)
+    message.day_start = previous_created_at is None or timezone.localdate(previous_created_at) != day
+    message.grouped = (
+        not message.day_start
+        and previous_author_id == message.author_id
+        and previous_created_at is not None
+        and message.created_at - previous_created_at < GROUP_WITHIN
+    )
+
+
+def chips(message: Message) -> list[Chip]:
+    by_text: dict[str, list[tuple[int, str]]] = {}
+    for reaction in message.reactions.all():
+        by_text.setdefault(reaction.text, []).append((reaction.user_id, reaction.user.username))
+    return [
+        Chip(text, len(people), " ".join(str(pk) for pk, _ in people), ", ".join(name for _, name in people))
+        for text, people in by_text.items()
+    ]
+
+
+def prepare(messages: Iterable[Message]) -> list[Message]:
+    """Messages loaded with `with_previous()` and `in_room()` (their reactions prefetched)."""
+    prepared = list(messages)
+    for message in prepared:
+        place(message, message.previous_author_id, message.previous_created_at)
+        message.chips = chips(message)
+    return prepared
+
+
+def prepare_new(messages: list[Message], previous: Message | None) -> list[Message]:
+    """Messages just stored, in order, after `previous` (the room's message before them): no query."""
+    for message in messages:
+        place(message, getattr(previous, "author_id", None), getattr(previous, "created_at", None))
+        message.chips = []
+        previous = message
+    return messages

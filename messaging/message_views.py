@@ -1,0 +1,105 @@
+"""One message's own addresses: its permalink, the no-JavaScript edit and reaction forms, starting a reply.
+
+Every address is the room's slug (a conversation's too), so the message HTML pushed to everyone links the
+same way for every reader. Each answers a message of a room the reader may not read like one that does not
+exist. With htmx (`request.htmx`) they answer with the fragment to swap; without, with a page or a redirect.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from messaging import actions, log
+from messaging.errors import ActionRefused
+from messaging.forms import MessageForm, ReactionForm
+from messaging.models import Message
+from realtime.requests import AuthedRequest
+from rooms.models import Room
+
+
+def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
+    room = Room.objects.filter(slug=slug).first()
+    if room is None or not room.can_read(request.user):
+        raise Http404("No such message.")
+    messages = log.prepare(Message.objects.in_room(room).with_previous().filter(pk=pk))
+    if not messages:
+        raise Http404("No such message.")
+    return messages[0]
+
+
+def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> HttpResponseRedirect:
+    """The room's page (a conversation's, as its reader addresses it) at that message."""
+    room = message.room
+    if room.kind == Room.Kind.DIRECT:
+        other = room.memberships.exclude(user=request.user).select_related("user").first()
+        if other is None:
+            raise Http404("No such message.")
+        url = reverse("messaging:direct", args=[other.user.username])
+    else:
+        url = reverse("rooms:detail", args=[room.slug])
+    return redirect(f"{url}{query}#{message.dom_id}")
+
+
+@login_required
+@require_GET
+def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    message = readable(request, slug, pk)
+    if request.htmx:  # an edit cancelled: the message as it is
+        return HttpResponse(render_to_string("messaging/_message.html", {"message": message}, request))
+    return in_room_page(request, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    message = readable(request, slug, pk)
+    if message.is_deleted:
+        raise Http404("No such message.")
+    form = MessageForm(request.POST or None, initial={"body": message.body})
+    refusal: ActionRefused | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_message(request.user, message.room, message.pk, form.cleaned_data["body"])
+        except ActionRefused as refused:
+            refusal = refused
+        else:
+            return in_room_page(request, message)
+    context = {"message": message, "form": form, "refusal": refusal}
+    template = "messaging/_message_edit.html" if request.htmx else "messaging/message_edit.html"
+    status = refusal.status if refusal else (400 if form.errors else 200)
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def react(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """The no-JavaScript path of a reaction button (the socket path calls the same action)."""
+    message = readable(request, slug, pk)
+    form = ReactionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(" ".join(form.errors["reaction"]), status=400)
+    try:
+        actions.toggle_reaction(request.user, message.room, message.pk, form.cleaned_data["reaction"])
+    except ActionRefused as refusal:
+        return HttpResponse(refusal.message, status=refusal.status)
+    return in_room_page(request, message)
+
+
+@login_required
+@require_GET
+def reply(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """The composer's reply quote (pk 0: none, a reply cancelled); without htmx, the room with it."""
+    message = readable(request, slug, pk) if pk else None
+    if message is not None and message.is_deleted:
+        raise Http404("No such message.")
+    if not request.htmx:
+        if message is None:
+            raise Http404("No such message.")
+        return in_room_page(request, message, f"?reply={message.pk}")
+    html = render_to_string("messaging/chat.html#composer-reply", {"reply": message}, request)
+    return HttpResponse(html)
