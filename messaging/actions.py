@@ -117,9 +117,8 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
                 results.append(refusal)
                 continue
             allowed[post.user.pk] -= 1
-            if "@room" in post.body and not mentions.may_mention_room(post.user, room):
-                mentionable = {**mentionable, formatting.ROOM_MENTION: 0}  # written, but not a mention
-            formatted = formatting.format_text(post.body, mentionable)
+            room_mention = "@room" in post.body and mentions.may_mention_room(post.user, room)
+            formatted = formatting.format_text(post.body, mentionable, room_mention)
             message = Message(
                 room=room, author=post.user, body=post.body, body_html=formatted.html, reply_to=reply
             )
@@ -220,9 +219,8 @@ def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
             return message
         check_allowance(user)
         [mentionable] = mentions.mentionable([(message.room, body)])
-        if "@room" in body and not mentions.may_mention_room(message.author, message.room):
-            mentionable = {**mentionable, formatting.ROOM_MENTION: 0}
-        formatted = formatting.format_text(body, mentionable)
+        room_mention = "@room" in body and mentions.may_mention_room(message.author, message.room)
+        formatted = formatting.format_text(body, mentionable, room_mention)
         Revision.objects.create(message=message, body=message.body, editor=user)
         message.body, message.body_html = body, formatted.html
         message.edited_at = message.revised_at = timezone.now()
@@ -243,7 +241,10 @@ def toggle_reaction(user: User, room: Room, message_id: int, text: str) -> Messa
         if not mine.delete()[0]:
             check_allowance(user)
             distinct = message.reactions.values("text").distinct().count()
-            if distinct >= settings.CHAT_REACTIONS_PER_MESSAGE and not message.reactions.filter(text=text).exists():
+            if (
+                distinct >= settings.CHAT_REACTIONS_PER_MESSAGE
+                and not message.reactions.filter(text=text).exists()
+            ):
                 raise NotAllowed(
                     f"A message can have at most {settings.CHAT_REACTIONS_PER_MESSAGE} different reactions."
                 )

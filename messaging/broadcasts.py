@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from django.template.loader import render_to_string
 
 from messaging import log, mentions

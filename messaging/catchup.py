@@ -68,7 +68,8 @@ def plan(
     after_ids = Message.objects.after(room, after).values_list("id", flat=True)[: limit + 1]
     missed = [pk for pk in after_ids if pk not in already_sent]
     if len(missed) > limit:
-        latest = [m.pk for m in Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)]
+        newest = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True)
+        latest = sorted(newest[: settings.CHAT_HISTORY_LENGTH])
         return Plan(room, True, latest, [], max([after, floor, *latest]), synced_at)
     since = max(since, EPOCH) - REVISION_MARGIN
     revised = list(Message.objects.revised_since(room, after, since).values_list("id", flat=True)[:limit])

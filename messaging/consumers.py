@@ -303,7 +303,8 @@ class RoomConsumer(ChatPageSocket):
         if not form.is_valid():
             return fragments.errors(str(error) for error in form.errors["body"])
         answer: str = await self._act(actions.edit_message, message_id, form.cleaned_data["body"])
-        return answer + await self._current(message_id)
+        current: str = await self._current(message_id)
+        return answer + current
 
     async def react(self, frame: dict[str, Any]) -> str:
         message_id = parse_id(frame["react"])

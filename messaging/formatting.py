@@ -49,7 +49,10 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
         return False
     name = match.group(1).rstrip(".")
     people: Mapping[str, int] = state.env.get("mentionable", {})
-    if name != ROOM_MENTION and name not in people:
+    if name == ROOM_MENTION:
+        if not state.env.get("room_mention", True):
+            return False
+    elif name not in people:
         return False
     if not silent:
         token = state.push("mention", "", 0)
@@ -109,10 +112,13 @@ class Formatted:
     mentions_room: bool
 
 
-def format_text(text: str, mentionable: Mapping[str, int] | None = None) -> Formatted:
+def format_text(
+    text: str, mentionable: Mapping[str, int] | None = None, room_mention: bool = True
+) -> Formatted:
     """The stored HTML of a message and whom it mentions. `mentionable`: username -> id of the people who
-    may read the room (nobody else is linked or notified)."""
-    env = {"mentionable": mentionable or {}}
+    may read the room (nobody else is linked or notified); `room_mention`: whether @room notifies the room
+    (else it stays text)."""
+    env = {"mentionable": mentionable or {}, "room_mention": room_mention}
     tokens = MARKDOWN.parse(text, env)
     html = CLEANER.clean(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env)).strip()
     mentions = [token.meta for token in _inline_tokens(tokens) if token.type == "mention"]

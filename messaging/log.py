@@ -54,7 +54,12 @@ def prepare(messages: Iterable[Message]) -> list[Message]:
     """Messages loaded with `with_previous()` and `in_room()` (their reactions prefetched)."""
     prepared = list(messages)
     for message in prepared:
-        place(message, message.previous_author_id, message.previous_created_at)
+        # Annotated by MessageQuerySet.with_previous().
+        place(
+            message,
+            getattr(message, "previous_author_id", None),
+            getattr(message, "previous_created_at", None),
+        )
         message.chips = chips(message)
     return prepared
 

@@ -40,11 +40,7 @@ def mentionable(texts: Sequence[tuple[Room, str]]) -> list[dict[str, int]]:
         )
     )
     return [
-        {
-            name: pk
-            for name, pk in people.items()
-            if room.kind == Room.Kind.OPEN or (room.pk, pk) in members
-        }
+        {name: pk for name, pk in people.items() if room.kind == Room.Kind.OPEN or (room.pk, pk) in members}
         for room, _ in texts
     ]
 
@@ -65,9 +61,7 @@ def record(message: Message, people: Iterable[int], whole_room: bool) -> set[int
         return set()
     already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
     fresh = notified - already
-    Mention.objects.bulk_create(
-        [Mention(message=message, user_id=pk) for pk in fresh], ignore_conflicts=True
-    )
+    Mention.objects.bulk_create([Mention(message=message, user_id=pk) for pk in fresh], ignore_conflicts=True)
     return fresh
 
 

@@ -82,7 +82,7 @@ def react(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     message = readable(request, slug, pk)
     form = ReactionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(" ".join(form.errors["reaction"]), status=400)
+        return HttpResponse(" ".join(str(error) for error in form.errors["reaction"]), status=400)
     try:
         actions.toggle_reaction(request.user, message.room, message.pk, form.cleaned_data["reaction"])
     except ActionRefused as refusal:

@@ -14,14 +14,20 @@ if TYPE_CHECKING:
 
 class MessageQuerySet(models.QuerySet["Message"]):
     def in_room(self, room: Room) -> MessageQuerySet:
-        return self.filter(room=room).select_related("author", "room", "reply_to__author").prefetch_related(
-            models.Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("id"))
+        return (
+            self.filter(room=room)
+            .select_related("author", "room", "reply_to__author")
+            .prefetch_related(
+                models.Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("id"))
+            )
         )
 
     def with_previous(self) -> MessageQuerySet:
         """Who wrote the room's message before each one, and when: the log groups a run of messages by one
         author and starts each day with a divider (messaging/log.py), whichever page or push renders it."""
-        before = Message.objects.filter(room=models.OuterRef("room"), id__lt=models.OuterRef("id")).order_by("-id")
+        before = Message.objects.filter(room=models.OuterRef("room"), id__lt=models.OuterRef("id")).order_by(
+            "-id"
+        )
         return self.annotate(
             previous_author_id=models.Subquery(before.values("author_id")[:1]),
             previous_created_at=models.Subquery(before.values("created_at")[:1]),
@@ -62,8 +68,6 @@ class Message(models.Model):
     day_start: bool
     grouped: bool
     chips: list[Chip]
-    previous_author_id: int | None
-    previous_created_at: datetime | None
 
     class Meta:
         ordering = ["id"]
@@ -103,7 +107,9 @@ class Revision(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
-    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # When this text was replaced: edits count against the editor's rate limit.
     replaced_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,4 +1,4 @@
-""""alice is typing…": who is typing in each room, kept by every process for its own sockets.
+""" "alice is typing…": who is typing in each room, kept by every process for its own sockets.
 
 A typing frame (the composer's throttled htmx trigger) becomes one channel-layer event to the room; each
 process that has sockets there adds the typist to its own list and, once per window

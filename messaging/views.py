@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import actions, broadcasts
+from messaging import actions, broadcasts, log
 from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
@@ -53,7 +53,9 @@ def chat_page(
         else:
             return redirect(f"{request.path}#{message.dom_id}")
     stored = room.pk is not None
-    messages = Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH) if stored else []
+    messages = (
+        log.prepare(Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)) if stored else []
+    )
     if messages:
         actions.mark_read(request.user, room.pk, messages[-1].pk)
     errors = [refusal.message] if refusal else [e for errs in form.errors.values() for e in errs]
@@ -79,7 +81,11 @@ def replying_to(request: AuthedRequest, room: Room) -> Message | None:
     raw = request.POST.get("reply_to") or request.GET.get("reply") or ""
     if room.pk is None or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         return None
-    return Message.objects.filter(pk=int(raw), room=room, deleted_at__isnull=True).select_related("author", "room").first()
+    return (
+        Message.objects.filter(pk=int(raw), room=room, deleted_at__isnull=True)
+        .select_related("author", "room")
+        .first()
+    )
 
 
 def post_from_page(

@@ -31,7 +31,9 @@ async def test_a_message_sent_by_one_member_reaches_every_socket_in_the_room(con
     assert await stored_bodies() == ["hello everyone"]
 
 
-async def test_a_stored_message_is_acknowledged_without_touching_the_input_being_typed_in(connect, room, alice):
+async def test_a_stored_message_is_acknowledged_without_touching_the_input_being_typed_in(
+    connect, room, alice
+):
     a = await connect("/ws/rooms/general/", alice)
 
     await a.send(body="hi")
