@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,15 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
+def formatting_throughput() -> float:
+    """Messages a second one core formats (benchmarks/formatting.py), in a process of its own."""
+    command = [sys.executable, "-m", "benchmarks.formatting"]
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent
+    )
+    return float(result.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> None:
     options = arguments().parse_args(argv)
     names = [name.strip() for name in options.scenarios.split(",") if name.strip()]
@@ -64,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         results["scenarios"][name] = summarize(runs)
         print(f"{name}: done", flush=True)
     add_ratios(results["scenarios"])
+    results["formatting_per_s"] = formatting_throughput()
     print(table(results))
     path = Path(options.json_path or f"bench-results/bench-{datetime.now(UTC):%Y%m%d-%H%M%S}.json")
     path.parent.mkdir(parents=True, exist_ok=True)

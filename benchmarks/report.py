@@ -89,4 +89,8 @@ def table(results: dict[str, Any]) -> str:
             f"{s['rss_idle_kb_per_socket']:.1f} | {s.get('ingest_stored_per_s', float('nan')):.0f} | "
             f"{s.get('page_render_ms', float('nan')):.1f} |"
         )
+    if "formatting_per_s" in results:
+        lines.append(
+            f"\nFormatting (Markdown + sanitizer, one core): {results['formatting_per_s']:,.0f} messages/s"
+        )
     return "\n".join(lines)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,10 +63,31 @@ async def connect_all(
     return list(sockets), durations
 
 
+MESSAGE_ID = re.compile(rb'<article id="message-(\d+)"')
+REACTION_EVERY = 10
+
+
+def newest_message_id(sockets: list[Socket]) -> Callable[[], int]:
+    """Follows the ids of the messages the first socket sees (what a person would react to)."""
+    newest = 0
+
+    def on_text(payload: bytes) -> None:
+        nonlocal newest
+        for match in MESSAGE_ID.finditer(payload):
+            newest = max(newest, int(match.group(1)))
+
+    sockets[0].on_text = on_text
+    return lambda: newest
+
+
 async def fan_out(
-    sockets: list[Socket], stats: Stats, senders: int, rate: int, seconds: float
+    sockets: list[Socket], stats: Stats, senders: int, rate: int, seconds: float, features: bool = False
 ) -> dict[str, Any]:
-    """`rate` messages a second from `senders` sockets; every socket in the room should receive each one."""
+    """`rate` messages a second from `senders` sockets; every socket in the room should receive each one.
+    With `features`, each message is preceded by its sender's typing frame (the page's throttled trigger),
+    and after every tenth a sender reacts to the newest message."""
+    newest = newest_message_id(sockets) if features else None
+    reactions = 0
     stats.latencies_ns.clear()
     stats.deliveries = 0
     for socket in sockets:
@@ -78,7 +101,12 @@ async def fan_out(
         if delay > 0:
             await asyncio.sleep(delay)
         sender = n % senders
+        if newest is not None:
+            sockets[sender].send_values(typing="1")
         sockets[sender].send_values(body=f"bench {sender} {n} {time.time_ns()}")
+        if newest is not None and n % REACTION_EVERY == REACTION_EVERY - 1 and newest():
+            sockets[(sender + 1) % senders].send_values(react=str(newest()), reaction="👍")
+            reactions += 1
     sent_done = time.perf_counter()
     expected = total * len(sockets)
     deadline = time.perf_counter() + 10
@@ -99,6 +127,7 @@ async def fan_out(
         "max_ms": max(latencies) if latencies else float("nan"),
         "deliveries_per_s": stats.deliveries / elapsed,
         "offered_per_s": expected / elapsed,
+        "reactions": reactions,
     }
 
 

@@ -18,12 +18,15 @@ SCENARIOS = {
     # name: (server, channel layer, processes)
     "baseline": ("baseline", None, 1),
     "daphne-memory": ("daphne", "memory", 1),
+    # As daphne-memory, but each message is preceded by a typing frame and every tenth gets a reaction.
+    "daphne-memory-features": ("daphne", "memory", 1),
     "daphne-redis": ("daphne", "redis", 1),
     "daphne-redis-2proc": ("daphne", "redis", 2),
     "daphne-redis-pubsub": ("daphne", "redis-pubsub", 1),
     "uvicorn-memory": ("uvicorn", "memory", 1),
 }
 P99_TARGET_MS = 250
+WITH_FEATURES = {"daphne-memory-features"}
 
 
 def signed_in(env: dict[str, str], room: str, count: int, prefix: str) -> list[str]:
@@ -64,7 +67,7 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
                 started.append(servers.start(kind, env, workdir / f"{kind}-{n}.log", cpu=cpu))
             if pin:
                 os.sched_setaffinity(0, {available[1]})
-            return asyncio.run(measure(started, plan, cookies, ingest_cookies, kind))
+            return asyncio.run(measure(started, plan, cookies, ingest_cookies, kind, name in WITH_FEATURES))
         except Exception:
             for server in started:
                 print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
@@ -76,7 +79,12 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
 
 
 async def measure(
-    started: list[servers.Server], plan: Plan, cookies: list[str], ingest_cookies: list[str], kind: str
+    started: list[servers.Server],
+    plan: Plan,
+    cookies: list[str],
+    ingest_cookies: list[str],
+    kind: str,
+    features: bool = False,
 ) -> dict[str, Any]:
     path = "/" if kind == "baseline" else "/ws/rooms/bench/"
     # Warm up (imports, first queries) before the idle memory reading.
@@ -93,7 +101,7 @@ async def measure(
     rss_idle = sum(server.rss_kb() for server in started)
     steps = []
     for rate in plan.rates:
-        step = await fan_out(sockets, stats, plan.senders, rate, plan.seconds)
+        step = await fan_out(sockets, stats, plan.senders, rate, plan.seconds, features)
         steps.append(step)
         if step["delivery_ratio"] < 0.999 or step["p99_ms"] > 4 * P99_TARGET_MS:
             break  # past the knee: higher rates only queue up

@@ -94,8 +94,8 @@ def _build() -> MarkdownIt:
 MARKDOWN = _build()
 
 CLEANER = nh3.Cleaner(
-    tags={"p", "br", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a"},
-    clean_content_tags={"script", "style", "template", "math", "svg"},
+    tags={"template", "hx-partial", "p", "br", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a"},
+    clean_content_tags={"script", "style", "math"},
     attributes={"a": {"href", "data-user"}, "ol": {"start"}},
     tag_attribute_values={"a": {"rel": {LINK_REL}, "target": {"_blank"}}},
     allowed_classes={"a": {"mention"}, "strong": {"mention-room"}},

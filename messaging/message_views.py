@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from messaging import actions, log
 from messaging.errors import ActionRefused
@@ -76,10 +76,16 @@ def edit(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def react(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
-    """The no-JavaScript path of a reaction button (the socket path calls the same action)."""
+    """GET: the palette (htmx swaps it in for the message's React control; without JavaScript, a page of
+    it). POST: the no-JavaScript path of a reaction button (the socket path calls the same action)."""
     message = readable(request, slug, pk)
+    if message.is_deleted:
+        raise Http404("No such message.")
+    if request.method == "GET":
+        template = "messaging/_react_palette.html" if request.htmx else "messaging/react.html"
+        return render(request, template, {"message": message})
     form = ReactionForm(request.POST)
     if not form.is_valid():
         return HttpResponse(" ".join(str(error) for error in form.errors["reaction"]), status=400)

@@ -17,7 +17,7 @@ def test_the_room_page_shows_the_last_50_messages_oldest_first_and_escaped(room,
 
     assert "number 9<" not in page.replace("&lt;/i&gt;", "<")
     assert page.index("number 10&lt;") < page.index("number 59&lt;")
-    assert page.count('class="message"') == 50
+    assert page.count('<article id="message-') == 50
     assert "<i>number" not in page
 
 
