@@ -40,7 +40,7 @@ def _validate_link(url: str) -> bool:
 
 def _mention_rule(state: StateInline, silent: bool) -> bool:
     """`@name` of someone who may read the room becomes a link; anyone else's stays text."""
-    if state.src[state.pos] != "@":
+    if state.src[state.pos] != "@" or state.linkLevel > 0:  # inside a link's text it stays text
         return False
     if state.pos > 0 and _WORD_BEFORE.match(state.src[state.pos - 1]):
         return False  # an e-mail address, or a word with an @ inside
@@ -94,9 +94,10 @@ def _build() -> MarkdownIt:
 MARKDOWN = _build()
 
 CLEANER = nh3.Cleaner(
-    tags={"template", "hx-partial", "p", "br", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a"},
-    clean_content_tags={"script", "style", "math"},
-    attributes={"a": {"href", "data-user"}, "ol": {"start"}},
+    tags={"p", "br", "strong", "em", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a"},
+    clean_content_tags={"script", "style", "template", "math", "svg"},
+    # "*": nothing on every tag (nh3 would otherwise keep `title` and `lang` everywhere, e.g. a link title).
+    attributes={"*": set(), "a": {"href", "data-user"}, "ol": {"start"}},
     tag_attribute_values={"a": {"rel": {LINK_REL}, "target": {"_blank"}}},
     allowed_classes={"a": {"mention"}, "strong": {"mention-room"}},
     url_schemes={"http", "https", "mailto"},

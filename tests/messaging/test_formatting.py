@@ -195,7 +195,10 @@ def test_a_markdown_link_anywhere_else_stays_as_typed(href):
 
 
 def test_every_link_opens_in_a_new_tab_and_passes_no_referrer_nor_ranking():
-    text = "https://a.example.com www.b.example.com c@d.example.com <https://e.example> [f](https://f.example) [g](mailto:g@h)"
+    text = (
+        "https://a.example.com www.b.example.com c@d.example.com <https://e.example> "
+        "[f](https://f.example) [g](mailto:g@h)"
+    )
 
     links = Links(render(text)).links
 
@@ -314,6 +317,14 @@ def test_at_room_notifies_the_room():
     assert formatted.mentioned == frozenset()
 
 
+def test_at_room_stays_text_when_its_author_may_not_notify_the_room():
+    formatted = format_text("@room lunch! @bob?", PEOPLE, room_mention=False)
+
+    assert formatted.html == f"<p>@room lunch! {mention('bob', BOB)}?</p>"
+    assert not formatted.mentions_room
+    assert formatted.mentioned == {BOB}
+
+
 @pytest.mark.parametrize("text", ["@roomy", "`@room`", "bedroom@room.example"])
 def test_only_at_room_itself_notifies_the_room(text):
     assert not format_text(text, PEOPLE).mentions_room
@@ -353,3 +364,11 @@ def test_an_edit_formats_the_new_text(room, alice, bob):
 
     message.refresh_from_db()
     assert message.body_html == f"<p>now <strong>bold</strong> for {mention('bob', bob.pk)}</p>"
+
+
+def test_a_mention_inside_a_links_text_stays_part_of_the_link():
+    html = render("[@bob](https://ok.example)", {"bob": 2})
+
+    assert html == (
+        '<p><a href="https://ok.example" rel="nofollow noopener noreferrer ugc" target="_blank">@bob</a></p>'
+    )
