@@ -163,3 +163,14 @@ def test_the_edit_form_fragment_for_htmx_holds_the_source_text(room, alice):
     assert "**source** text" in html
     assert f'name="edit" value="{message.pk}"' in html
     assert "hx-ws:send" in html
+
+
+def test_the_admin_shows_a_messages_earlier_texts(room, alice):
+    admin = type(alice).objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
+    message = actions.post_message(alice, room, "first version")
+    actions.edit_message(alice, room, message.pk, "second version")
+
+    page = login_client(admin).get(f"/admin/messaging/message/{message.pk}/change/").content.decode()
+
+    assert "first version" in page
+    assert "second version" in page
