@@ -64,7 +64,9 @@ def chat_page(
         "chat_messages": messages,
         "errors": errors,
         "value": request.POST.get("body", "") if errors else "",
-        "online": online_list(room.pk) if stored else {"usernames": [], "more": 0},
+        "online": online_list(room.pk, viewer=request.user.get_username())
+        if stored
+        else {"usernames": [request.user.get_username()], "more": 0},
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
         # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from presence.models import Connection
@@ -13,12 +14,18 @@ from realtime import events, groups, transport
 from rooms.models import Room
 
 
-def online_list(room_id: int) -> dict[str, Any]:
+# How long a process remembers which names a room's pages show (a full list is sent again after that).
+SHOWN_MEMORY_SECONDS = 3600
+
+
+def online_list(room_id: int, viewer: str | None = None) -> dict[str, Any]:
     """Who is online in a room, for its page and its pushes: the first PRESENCE_LIST_LIMIT names and how many
     more. Every change goes to every socket in the room, so the list's size is paid once per viewer per
     change: a room of 1,000 would otherwise push 1,000 names to 1,000 sockets each time someone comes or
-    goes."""
+    goes. `viewer`: the person whose page this is, counted already (their socket is about to open)."""
     usernames = Connection.objects.online_usernames(room_id)
+    if viewer is not None and viewer not in usernames:
+        usernames = sorted([*usernames, viewer])
     limit = settings.PRESENCE_LIST_LIMIT
     return {"usernames": usernames[:limit], "more": max(len(usernames) - limit, 0)}
 
@@ -42,16 +49,45 @@ def send_room_counts(room_ids: list[int]) -> None:
             transport.send_html(groups.unread(room_id), count_html(room_id))
 
 
-def online_changed(room_ids: Iterable[int | None]) -> None:
-    rooms = [room_id for room_id in room_ids if room_id is not None]
+def claim(key: str, window_seconds: float) -> bool:
+    """One render per room per window across processes: the first process to claim it renders, the others
+    come back after the window (their change is then included). The cache is Redis with REDIS_URL (shared by
+    every process), else this process's memory (one process: nothing to share)."""
+    return bool(cache.add(f"presence:claim:{key}", 1, timeout=max(window_seconds, 0.001)))
+
+
+def room_changed(room_id: int) -> str:
+    """The push for a room whose presence changed: the whole list when the names shown changed, else only
+    "and N more" (a join in a room of 1,000 costs every viewer a few bytes, not a hundred names)."""
+    online = online_list(room_id)
+    shown_key = f"presence:shown:{room_id}"
+    shown = (tuple(online["usernames"]), online["more"])
+    previous = cache.get(shown_key)
+    cache.set(shown_key, shown, timeout=SHOWN_MEMORY_SECONDS)
+    if previous is not None and previous[0] == shown[0]:
+        if previous[1] == shown[1]:
+            return ""
+        return render_to_string("presence/_online_more.html", {"more": online["more"], "oob": True})
+    return render_to_string("presence/_online_users.html", {**online, "oob": True})
+
+
+def online_changed(room_ids: Iterable[int | None], window_seconds: float = 0) -> set[int | None]:
+    """Pushes what changed in these rooms (None: the site's total alone); returns the rooms another process
+    has just rendered, to try again after the window."""
+    wanted = set(room_ids)
+    claimed = {room_id for room_id in wanted if not window_seconds or claim(str(room_id), window_seconds)}
+    rooms = [room_id for room_id in claimed if room_id is not None]
     if rooms:
         send_room_counts(rooms)
     for room_id in rooms:
-        html = render_to_string("presence/_online_users.html", {**online_list(room_id), "oob": True})
-        transport.send_html(groups.room(room_id), html)
-    total = Connection.objects.online_total()
-    html = render_to_string("presence/_online_total.html", {"online_total": total, "oob": True})
-    transport.send_html(groups.ONLINE_TOTAL, html)
+        html = room_changed(room_id)
+        if html:
+            transport.send_html(groups.room(room_id), html)
+    if claimed:
+        total = Connection.objects.online_total()
+        html = render_to_string("presence/_online_total.html", {"online_total": total, "oob": True})
+        transport.send_html(groups.ONLINE_TOTAL, html)
+    return wanted - claimed
 
 
 def session_ended(session_key: str) -> None:

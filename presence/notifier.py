@@ -10,19 +10,37 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from presence import broadcasts, tracker
+from realtime import groups
+from realtime.hub import hub
 from realtime.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
 
+def window_seconds(room_id: int | None) -> float:
+    """A room's change window grows with its sockets on this process: a room of 10 is told of a join within
+    PRESENCE_BROADCAST_DELAY_MS, a room of 1,000 about once a second (PRESENCE_WINDOW_PER_SOCKET_US each), and
+    no room waits more than PRESENCE_WINDOW_MAX_MS."""
+    base = settings.PRESENCE_BROADCAST_DELAY_MS / 1000
+    if room_id is None:
+        return base
+    sockets = len(hub().groups.get(groups.room(room_id), ()))
+    grown = sockets * settings.PRESENCE_WINDOW_PER_SOCKET_US / 1e6
+    return min(max(base, grown), max(base, settings.PRESENCE_WINDOW_MAX_MS / 1000))
+
+
 class Notifier:
-    """Many joins and leaves in a burst (a page of 1,000 people connecting) become one render per room."""
+    """Many joins and leaves in a burst (a page of 1,000 people connecting) become one render per room per
+    window, on one process (presence.broadcasts.claim)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.pending: set[int | None] = set()
         self.flush_handle: asyncio.TimerHandle | None = None
         self.flush_task: asyncio.Task[None] | None = None
+        # Per room: when its next render may go out (its window), and rooms waiting for that.
+        self.next_at: dict[int | None, float] = {}
+        self.waiting: set[int | None] = set()
         # This process's open sockets (their presence keys) and how many each user holds.
         self.live: set[str] = set()
         self.per_user: Counter[int] = Counter()
@@ -30,27 +48,46 @@ class Notifier:
 
     def changed(self, room_id: int | None) -> None:
         self.pending.add(room_id)
-        if self.flush_handle is None:
-            delay = settings.PRESENCE_BROADCAST_DELAY_MS / 1000
-            self.flush_handle = self.loop.call_later(delay, self._start_flush)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self.flush_handle is not None or not self.pending:
+            return
+        now = self.loop.time()
+        base = settings.PRESENCE_BROADCAST_DELAY_MS / 1000
+        due = min(max(self.next_at.get(room_id, 0), now + base) for room_id in self.pending)
+        self.flush_handle = self.loop.call_at(due, self._start_flush)
 
     def _start_flush(self) -> None:
         self.flush_task = self.loop.create_task(self.flush())
 
     async def settled(self) -> None:
         """Send announced changes now and wait for them (graceful shutdown, tests)."""
+        if self.flush_task is not None:
+            await self.flush_task
         if self.flush_handle is not None:
             self.flush_handle.cancel()
-            await self.flush()
-        elif self.flush_task is not None:
-            await self.flush_task
+            await self.flush(force=True)
 
-    async def flush(self) -> None:
-        rooms, self.pending, self.flush_handle = self.pending, set(), None
+    async def flush(self, force: bool = False) -> None:
+        """Renders the rooms whose window is over (`force`: every room announced, windows or not)."""
+        self.flush_handle = None
+        now = self.loop.time()
+        due = {room_id for room_id in self.pending if force or self.next_at.get(room_id, 0) <= now}
+        self.pending -= due
+        for room_id in due:
+            self.next_at[room_id] = now + window_seconds(room_id)
+        if len(self.next_at) > 10_000:
+            self.next_at = {room_id: at for room_id, at in self.next_at.items() if at > now}
         try:
-            await database_sync_to_async(broadcasts.online_changed)(rooms)
+            for room_id in due:
+                # Another process rendered this room within its window: ours is included next time round.
+                window = 0 if force else window_seconds(room_id)
+                if await database_sync_to_async(broadcasts.online_changed)([room_id], window):
+                    self.pending.add(room_id)
         except Exception:
-            logger.exception("presence broadcast failed for rooms %s", rooms)
+            logger.exception("presence broadcast failed for rooms %s", due)
+        self._schedule()
 
     def sockets_of(self, user_id: int) -> int:
         return self.per_user[user_id]

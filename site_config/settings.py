@@ -282,3 +282,7 @@ CHAT_REACTIONS_PER_MESSAGE = env_int("CHAT_REACTIONS_PER_MESSAGE", 20)
 CHAT_TYPING_THROTTLE_SECONDS = env_int("CHAT_TYPING_THROTTLE_SECONDS", 2)
 CHAT_TYPING_EXPIRY_SECONDS = env_int("CHAT_TYPING_EXPIRY_SECONDS", 5)
 CHAT_TYPING_WINDOW_MS = env_int("CHAT_TYPING_WINDOW_MS", 300)
+# A room's presence window grows by this much per socket of the room on a process (1,000 sockets: 1 s),
+# up to the second figure: a big room does not need its online list several times a second.
+PRESENCE_WINDOW_PER_SOCKET_US = env_int("PRESENCE_WINDOW_PER_SOCKET_US", 1000)
+PRESENCE_WINDOW_MAX_MS = env_int("PRESENCE_WINDOW_MAX_MS", 5000)

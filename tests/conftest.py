@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
+from django.core.cache import cache
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -35,6 +36,12 @@ DATABASE_THREAD_GRACE_SECONDS = float(os.environ.get("TEST_DATABASE_THREAD_GRACE
 def fresh_channel_layer() -> None:
     # Each test runs on its own event loop; a layer from an earlier test holds queues bound to a dead loop.
     channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    # Presence remembers per room id what pages show (presence.broadcasts); ids repeat from test to test.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -68,9 +68,9 @@ async def test_a_pushed_message_is_grouped_like_the_page_would_group_it(connect,
     a = await connect("/ws/rooms/general/", alice)
 
     await a.send(body="second")
-    pushed = await b.receive_until("second")
+    pushed = await b.receive_until("<p>second</p>")
     await b.send(body="third")
-    third = await a.receive_until("third")
+    third = await a.receive_until("<p>third</p>")
 
     assert "message-grouped" in pushed
     assert "day-divider" not in pushed

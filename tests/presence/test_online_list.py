@@ -26,7 +26,7 @@ def five_online(room, make_user):
 
 
 def names_in(html: str) -> list[str]:
-    return re.findall(r'title="Send \w+ a direct message">(\w+)</a>', html)
+    return re.findall(r'<a href="/dm/\w+/">(\w+)</a>', html)
 
 
 def test_the_page_names_the_first_people_alphabetically_and_counts_the_rest(room, five_online, settings):
@@ -102,3 +102,77 @@ async def test_a_non_members_lobby_socket_never_receives_a_private_rooms_or_a_co
 
     assert not any(f'id="room-count-{secret.pk}"' in frame for frame in outsider_lobby.seen)
     assert not any(f'id="room-count-{dm.pk}"' in frame for frame in outsider_lobby.seen + member_lobby.seen)
+
+
+def test_a_change_that_leaves_the_names_shown_alone_pushes_only_the_count(
+    room, five_online, settings, monkeypatch
+):
+    settings.PRESENCE_LIST_LIMIT = 2
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+    )
+    broadcasts.online_changed([room.pk])
+    sent.clear()
+
+    tracker.join(type(five_online[0]).objects.create_user("zed"), room.pk, "socket-zed")
+    broadcasts.online_changed([room.pk])
+
+    [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
+    assert pushed == '<li id="online-more" class="text-body-secondary" hx-swap-oob="true">and 4 more</li>\n'
+    assert len(pushed) < 100
+
+
+def test_a_change_of_the_names_shown_pushes_the_list(room, five_online, settings, monkeypatch):
+    settings.PRESENCE_LIST_LIMIT = 2
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+    )
+    broadcasts.online_changed([room.pk])
+    sent.clear()
+
+    tracker.join(type(five_online[0]).objects.create_user("aaron"), room.pk, "socket-aaron")
+    broadcasts.online_changed([room.pk])
+
+    [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
+    assert names_in(pushed) == ["aaron", "alice"]
+
+
+def test_within_a_window_only_one_process_renders_a_room(room, five_online, monkeypatch):
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+    )
+
+    first = broadcasts.online_changed([room.pk], window_seconds=5)
+    rendered = len(sent)
+    second = broadcasts.online_changed([room.pk], window_seconds=5)  # another process, same window
+
+    assert first == set()
+    assert second == {room.pk}  # to try again once the window is over
+    assert len(sent) == rendered
+
+
+def test_the_window_grows_with_the_rooms_sockets(settings, monkeypatch):
+    from presence import notifier as notifier_module
+
+    settings.PRESENCE_BROADCAST_DELAY_MS = 250
+    settings.PRESENCE_WINDOW_PER_SOCKET_US = 1000
+    settings.PRESENCE_WINDOW_MAX_MS = 5000
+    sizes = {"room-1": 10, "room-2": 2000, "room-3": 100_000}
+
+    class FakeHub:
+        groups = {name: range(size) for name, size in sizes.items()}
+
+    monkeypatch.setattr(notifier_module, "hub", lambda: FakeHub())
+
+    assert notifier_module.window_seconds(1) == 0.25
+    assert notifier_module.window_seconds(2) == 2.0
+    assert notifier_module.window_seconds(3) == 5.0
+
+
+def test_the_first_paint_of_a_room_already_names_the_viewer(room, alice):
+    page = login_client(alice).get("/rooms/general/").content.decode()
+
+    assert names_in(page[page.index('id="online-users"') :]) == ["alice"]
