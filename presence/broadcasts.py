@@ -13,7 +13,6 @@ from presence.models import Connection
 from realtime import events, groups, transport
 from rooms.models import Room
 
-
 # How long a process remembers which names a room's pages show (a full list is sent again after that).
 SHOWN_MEMORY_SECONDS = 3600
 

@@ -14,10 +14,10 @@ import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
-from django.core.cache import cache
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from presence.notifier import notifier

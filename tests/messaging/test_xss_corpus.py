@@ -309,7 +309,7 @@ def marked(payloads: list[str]) -> dict[str, str]:
     return {f"xss-mark-{n}-end": f"{text}\n\nxss-mark-{n}-end" for n, text in enumerate(payloads)}
 
 
-CORPUS = [param.values[0] for param in PAYLOADS]
+CORPUS: list[str] = [str(param.values[0]) for param in PAYLOADS]
 
 
 def test_the_corpus_is_large_and_distinct():
@@ -387,7 +387,7 @@ async def test_every_payload_reaches_the_room_as_safe_html(connect, room, alice,
 
     for text in texts.values():
         await a.send(body=text)
-    frames = []
+    frames: list[str] = []
     deadline = asyncio.get_running_loop().time() + 20
     while len(frames) < len(texts):
         frame = await b.receive(deadline - asyncio.get_running_loop().time())
