@@ -40,6 +40,13 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
 def formatting_throughput() -> float:
     """Messages a second one core formats (benchmarks/formatting.py), in a process of its own."""
     command = [sys.executable, "-m", "benchmarks.formatting"]
@@ -66,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "cpu_split": cpu_split(),
         "plan": plan.__dict__,
         "scenarios": {},

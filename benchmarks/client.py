@@ -39,6 +39,8 @@ class Socket(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
         self.upgraded = False
         self.count = False
+        # Messages sent before this (time.time_ns()) are not counted: the socket was not there yet.
+        self.counts_from_ns = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -96,7 +98,10 @@ class Socket(asyncio.Protocol):
             return
         now = time.time_ns()
         for match in MARKER.finditer(payload):
-            self.stats.latencies_ns.append(now - int(match.group(3)))
+            sent_ns = int(match.group(3))
+            if sent_ns < self.counts_from_ns:
+                continue
+            self.stats.latencies_ns.append(now - sent_ns)
             self.stats.deliveries += 1
             self.stats.last_receipt_ns = now
 

@@ -30,12 +30,19 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         values = [v for v in (get(run) for run in runs) if v is not None]
         return float(statistics.median(values)) if values else float("nan")
 
+    if "storm" in runs[0]:
+        storms = [run["storm"] for run in runs]
+        numeric = [key for key, value in storms[0].items() if isinstance(value, int | float)]
+        storm = {key: statistics.median(s[key] for s in storms) for key in numeric}
+        storm["loop_cpu"] = statistics.median(max(s["loop_cpu"]) for s in storms)
+        return {"runs": len(runs), "clients": runs[0]["clients"], "storm": storm}
+
     by_rate: dict[int, list[dict[str, Any]]] = {}
     for run in runs:
         for step in run["steps"]:
             by_rate.setdefault(step["rate"], []).append(step)
     steps = [
-        {key: statistics.median(step[key] for step in group) for key in group[0]}
+        {key: statistics.median(step.get(key, float("nan")) for step in group) for key in group[0]}
         for _, group in sorted(by_rate.items())
     ]
     summary: dict[str, Any] = {
@@ -56,23 +63,52 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def add_ratios(scenarios: dict[str, Any]) -> None:
-    ceiling = scenarios.get("baseline", {}).get("sustained_deliveries_per_s")
+    """Each scenario against the bare server of the same run: sustained rate, and p99 at each rate."""
+    baseline = scenarios.get("baseline", {})
+    ceiling = baseline.get("sustained_deliveries_per_s")
+    bare_p99 = {step["rate"]: step["p99_ms"] for step in baseline.get("steps", [])}
     for summary in scenarios.values():
-        if ceiling:
+        if ceiling and "sustained_deliveries_per_s" in summary:
             summary["sustained_vs_baseline"] = summary["sustained_deliveries_per_s"] / ceiling
+        for step in summary.get("steps", []):
+            if bare_p99.get(step["rate"]):
+                step["p99_vs_baseline"] = step["p99_ms"] / bare_p99[step["rate"]]
 
 
 def table(results: dict[str, Any]) -> str:
+    fan_outs = {name: s for name, s in results["scenarios"].items() if "steps" in s}
+    storms = {name: s["storm"] for name, s in results["scenarios"].items() if "storm" in s}
     lines = [
-        f"\nFan-out benchmark, {results['date']}, {results['cores']} cores; {results['cpu_split']}",
-        "| scenario | rate msg/s | delivered | p50 ms | p99 ms | max ms | deliveries/s |",
-        "|---|---|---|---|---|---|---|",
+        f"\nFan-out benchmark, {results['date']}, {results['cores']} cores "
+        f"({results.get('cpu_model', '?')}); {results['cpu_split']}",
+        "| scenario | rate msg/s | delivered | p50 ms | p99 ms | p99 vs bare | max ms | deliveries/s "
+        "| loop CPU |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, summary in results["scenarios"].items():
+    for name, summary in fan_outs.items():
         for step in summary["steps"]:
+            ratio = step.get("p99_vs_baseline")
+            cpu = step.get("loop_cpu")
+            shown_cpu = f"{cpu:.2f}" if cpu is not None and cpu == cpu else "-"  # nan: the bare server
             lines.append(
                 f"| {name} | {step['rate']} | {step['delivery_ratio']:.2%} | {step['p50_ms']:.0f} | "
-                f"{step['p99_ms']:.0f} | {step['max_ms']:.0f} | {step['deliveries_per_s']:,.0f} |"
+                f"{step['p99_ms']:.0f} | {f'{ratio:.1f}x' if ratio else '-'} | {step['max_ms']:.0f} | "
+                f"{step['deliveries_per_s']:,.0f} | {shown_cpu} |"
+            )
+    if storms:
+        lines += [
+            "",
+            "| connection storm | sockets | over s | msg/s | delivered | p50 ms | p99 ms | max ms "
+            "| presence KB/socket (median, max) | loop CPU |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, st in storms.items():
+            lines.append(
+                f"| {name} | {st['sockets']:.0f} | {st['connect_seconds']:.1f} | "
+                f"{st['messages'] / max(st['connect_seconds'], 1e-9):.0f} | {st['delivery_ratio']:.2%} | "
+                f"{st['p50_ms']:.0f} | {st['p99_ms']:.0f} | {st['max_ms']:.0f} | "
+                f"{st['presence_kb_per_socket_median']:.1f}, {st['presence_kb_per_socket_max']:.1f} | "
+                f"{st['loop_cpu']:.2f} |"
             )
     lines += [
         "",
@@ -80,7 +116,7 @@ def table(results: dict[str, Any]) -> str:
         "| RSS KB/idle socket | ingest msg/s | page render ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for name, s in results["scenarios"].items():
+    for name, s in fan_outs.items():
         ratio = s.get("sustained_vs_baseline")
         lines.append(
             f"| {name} | {s['clients']} | {s['sustained_deliveries_per_s']:,.0f} | "

@@ -13,6 +13,7 @@ from typing import Any
 from benchmarks import servers
 from benchmarks.client import Stats, open_socket
 from benchmarks.run import Plan, connect_all, fan_out, ingest, page_render_ms
+from benchmarks.storm import storm
 
 SCENARIOS = {
     # name: (server, channel layer, processes)
@@ -20,6 +21,9 @@ SCENARIOS = {
     "daphne-memory": ("daphne", "memory", 1),
     # As daphne-memory, but each message is preceded by a typing frame and every tenth gets a reaction.
     "daphne-memory-features": ("daphne", "memory", 1),
+    # Sockets keep connecting for STORM_SECONDS while 10 messages a second go to the room.
+    "daphne-memory-storm": ("daphne", "memory", 1),
+    "uvicorn-memory-storm": ("uvicorn", "memory", 1),
     "daphne-redis": ("daphne", "redis", 1),
     "daphne-redis-2proc": ("daphne", "redis", 2),
     "daphne-redis-pubsub": ("daphne", "redis-pubsub", 1),
@@ -27,6 +31,9 @@ SCENARIOS = {
 }
 P99_TARGET_MS = 250
 WITH_FEATURES = {"daphne-memory-features"}
+STORMS = {"daphne-memory-storm", "uvicorn-memory-storm"}
+STORM_SECONDS = 10
+STORM_RATE = 10
 
 
 def signed_in(env: dict[str, str], room: str, count: int, prefix: str) -> list[str]:
@@ -67,7 +74,9 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
                 started.append(servers.start(kind, env, workdir / f"{kind}-{n}.log", cpu=cpu))
             if pin:
                 os.sched_setaffinity(0, {available[1]})
-            return asyncio.run(measure(started, plan, cookies, ingest_cookies, kind, name in WITH_FEATURES))
+            return asyncio.run(
+                measure(started, plan, cookies, ingest_cookies, kind, name in WITH_FEATURES, name in STORMS)
+            )
         except Exception:
             for server in started:
                 print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
@@ -85,8 +94,11 @@ async def measure(
     ingest_cookies: list[str],
     kind: str,
     features: bool = False,
+    storm_only: bool = False,
 ) -> dict[str, Any]:
     path = "/" if kind == "baseline" else "/ws/rooms/bench/"
+    if storm_only:
+        return await measure_storm(started, path, cookies)
     # Warm up (imports, first queries) before the idle memory reading.
     for server in started:
         warm = await open_socket(server.url.replace("http", "ws", 1) + path, cookies[0], Stats())
@@ -101,7 +113,16 @@ async def measure(
     rss_idle = sum(server.rss_kb() for server in started)
     steps = []
     for rate in plan.rates:
+        cpu_before = [server.loop_cpu_seconds() if kind != "baseline" else 0.0 for server in started]
+        step_started = asyncio.get_running_loop().time()
         step = await fan_out(sockets, stats, plan.senders, rate, plan.seconds, features)
+        elapsed = asyncio.get_running_loop().time() - step_started
+        if kind != "baseline":
+            # The share of one core each server's event loop used during the step (1.0: saturated).
+            step["loop_cpu"] = max(
+                (server.loop_cpu_seconds() - before) / elapsed
+                for server, before in zip(started, cpu_before, strict=True)
+            )
         steps.append(step)
         if step["delivery_ratio"] < 0.999 or step["p99_ms"] > 4 * P99_TARGET_MS:
             break  # past the knee: higher rates only queue up
@@ -122,3 +143,16 @@ async def measure(
             page_render_ms, started[0], "/rooms/ingest/", ingest_cookies[0]
         )
     return result
+
+
+async def measure_storm(started: list[servers.Server], path: str, cookies: list[str]) -> dict[str, Any]:
+    warm = await open_socket(started[0].url.replace("http", "ws", 1) + path, cookies[0], Stats())
+    warm.close()
+    await asyncio.sleep(1)
+    cpu_before = [server.loop_cpu_seconds() for server in started]
+    result = await storm(started, path, cookies, STORM_SECONDS, STORM_RATE)
+    result["loop_cpu"] = [
+        (server.loop_cpu_seconds() - before) / result["connect_seconds"]
+        for server, before in zip(started, cpu_before, strict=True)
+    ]
+    return {"clients": len(cookies), "storm": result}

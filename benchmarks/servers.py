@@ -110,6 +110,12 @@ class Server:
     def rss_kb(self) -> int:
         return rss_kb(self.pid)
 
+    def loop_cpu_seconds(self) -> float:
+        """CPU time of the process's main thread, where the event loop runs (database work and other
+        threads are not counted)."""
+        fields = Path(f"/proc/{self.pid}/task/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """Like a crash: no disconnect handlers run, presence rows stay behind."""
         if self.process.poll() is None:

@@ -149,9 +149,8 @@ class LobbyConsumer(ChatPageSocket):
 class RoomConsumer(ChatPageSocket):
     room: Room | None = None
     page: catchup.PageCursor
-    # When this socket last counted as typing, and last posted (messaging/typing.py).
+    # When this socket last counted as typing (messaging/typing.py).
     typed_at = -1e9
-    posted_at = -1e9
 
     async def authorize(self) -> int | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -239,7 +238,7 @@ class RoomConsumer(ChatPageSocket):
             await self.sync_on_request(frame)
             return
         if "typing" in frame:
-            await typing.typed(self)
+            await typing.typed(self, frame)
             return
         if "delete" in frame:
             await self.send(text_data=await self.delete(frame["delete"]))

@@ -123,14 +123,17 @@ class Typists:
 typists = PerLoop(Typists)
 
 
-async def typed(socket: RoomConsumer) -> None:
+async def typed(socket: RoomConsumer, frame: dict[str, Any]) -> None:
     """A typing frame: counted at most once per throttle window per socket (the page already throttles;
-    a client that does not is silently ignored), and not in the window after this socket's own post (the
-    page's throttled trigger fires once more for keys typed before Enter)."""
+    a client that does not is silently ignored). The page's frame carries its draft (`body`): the throttled
+    trigger fires once more at the end of its window for keys typed before Enter, when the composer is
+    empty again, and that one does not count."""
     assert socket.room is not None
+    draft = frame.get("body")
+    if isinstance(draft, str) and not draft.strip():
+        return
     now = time.monotonic()
-    quiet = settings.CHAT_TYPING_THROTTLE_SECONDS * 0.9
-    if now - socket.typed_at < quiet or now - socket.posted_at < quiet:
+    if now - socket.typed_at < settings.CHAT_TYPING_THROTTLE_SECONDS * 0.9:
         return
     socket.typed_at = now
     typists()  # this process hears the room's typing events from now on
@@ -142,7 +145,6 @@ async def typed(socket: RoomConsumer) -> None:
 def stopped(socket: RoomConsumer) -> None:
     """The socket's user has just posted: if they were shown typing, every process drops them now."""
     assert socket.room is not None
-    socket.posted_at = time.monotonic()
     user = socket.scope["user"]
     if typists().is_typing(socket.room.pk, user.pk):
         event = events.typing(socket.room.pk, user.pk, user.get_username(), active=False)

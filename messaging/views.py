@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
@@ -64,9 +65,9 @@ def chat_page(
         "chat_messages": messages,
         "errors": errors,
         "value": request.POST.get("body", "") if errors else "",
-        "online": online_list(room.pk, viewer=request.user.get_username())
+        "online": online_list(room.pk, viewer=(request.user.pk, request.user.get_username()))
         if stored
-        else {"usernames": [request.user.get_username()], "more": 0},
+        else {"people": [(request.user.pk, request.user.get_username())], "more": 0},
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
         # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
@@ -149,15 +150,23 @@ def direct_list(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def mentions(request: AuthedRequest) -> HttpResponse:
-    """The reader's recent mentions, in rooms they can still read; opening the page clears their badge."""
+    """The reader's recent mentions, in rooms they can still read. Opening the page clears the badge: the
+    page marks them seen with a POST as it loads (htmx), or by its button without JavaScript; a GET writes
+    nothing (a cross-site <img src="/mentions/"> must not clear anyone's badge)."""
+    if request.method == "POST":
+        if mentions_of.mark_seen(request.user):
+            broadcasts.mentions_changed([request.user.pk])
+        if request.htmx:
+            return HttpResponse(
+                render_to_string("messaging/_mention_count.html", {"mention_count": 0}, request)
+            )
+        return redirect("mentions:index")
     found = list(
         Mention.objects.filter(user=request.user, message__deleted_at__isnull=True)
         .select_related("message__author", "message__room")
         .order_by("-id")[:MENTIONS_SHOWN]
     )
     readable = [mention for mention in found if mention.message.room.can_read(request.user)]
-    if mentions_of.mark_seen(request.user):
-        broadcasts.mentions_changed([request.user.pk])
-    return render(request, "messaging/mentions.html", {"mentions": readable, "mention_count": 0})
+    return render(request, "messaging/mentions.html", {"mentions": readable})

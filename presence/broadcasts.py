@@ -13,20 +13,21 @@ from presence.models import Connection
 from realtime import events, groups, transport
 from rooms.models import Room
 
-# How long a process remembers which names a room's pages show (a full list is sent again after that).
+# How long a process remembers which names a room's pages show (a full list is sent again after that), and
+# how often a room's whole list is sent anyway.
 SHOWN_MEMORY_SECONDS = 3600
+FULL_LIST_EVERY_SECONDS = 60
 
 
-def online_list(room_id: int, viewer: str | None = None) -> dict[str, Any]:
-    """Who is online in a room, for its page and its pushes: the first PRESENCE_LIST_LIMIT names and how many
-    more. Every change goes to every socket in the room, so the list's size is paid once per viewer per
-    change: a room of 1,000 would otherwise push 1,000 names to 1,000 sockets each time someone comes or
-    goes. `viewer`: the person whose page this is, counted already (their socket is about to open)."""
-    usernames = Connection.objects.online_usernames(room_id)
-    if viewer is not None and viewer not in usernames:
-        usernames = sorted([*usernames, viewer])
+def online_list(room_id: int, viewer: tuple[int, str] | None = None) -> dict[str, Any]:
+    """Who is online in a room, for its page and its pushes: the first PRESENCE_LIST_LIMIT people to arrive
+    and how many more. `viewer`: (id, username) of the person whose page this is, counted already (their
+    socket is about to open)."""
+    people = Connection.objects.online_people(room_id)
+    if viewer is not None and viewer not in people:
+        people.append(viewer)
     limit = settings.PRESENCE_LIST_LIMIT
-    return {"usernames": usernames[:limit], "more": max(len(usernames) - limit, 0)}
+    return {"people": people[:limit], "more": max(len(people) - limit, 0)}
 
 
 def send_room_counts(room_ids: list[int]) -> None:
@@ -56,18 +57,29 @@ def claim(key: str, window_seconds: float) -> bool:
 
 
 def room_changed(room_id: int) -> str:
-    """The push for a room whose presence changed: the whole list when the names shown changed, else only
-    "and N more" (a join in a room of 1,000 costs every viewer a few bytes, not a hundred names)."""
+    """The push for a room whose presence changed: the names that left the list and those that joined it,
+    and "and N more" if that changed. A join in a room of 1,000 costs each viewer a few bytes, not a hundred
+    names; the whole list goes only when this process does not know what pages show (after a restart)."""
     online = online_list(room_id)
     shown_key = f"presence:shown:{room_id}"
-    shown = (tuple(online["usernames"]), online["more"])
-    previous = cache.get(shown_key)
-    cache.set(shown_key, shown, timeout=SHOWN_MEMORY_SECONDS)
-    if previous is not None and previous[0] == shown[0]:
-        if previous[1] == shown[1]:
-            return ""
-        return render_to_string("presence/_online_more.html", {"more": online["more"], "oob": True})
-    return render_to_string("presence/_online_users.html", {**online, "oob": True})
+    now = (tuple(online["people"]), online["more"])
+    before = cache.get(shown_key)
+    cache.set(shown_key, now, timeout=SHOWN_MEMORY_SECONDS)
+    # Now and then the whole list, whatever changed: a page painted between two renders may show someone
+    # who came and went in between (no change tells it), or the list may have been pushed out of order.
+    full_due = cache.add(f"presence:full:{room_id}", 1, timeout=FULL_LIST_EVERY_SECONDS)
+    if before is None or full_due:
+        return render_to_string("presence/_online_users.html", {**online, "oob": True})
+    shown_before = set(before[0])
+    context = {
+        "left": [person for person in before[0] if person not in set(now[0])],
+        "arrived": [person for person in now[0] if person not in shown_before],
+        "more": online["more"],
+        "more_changed": before[1] != now[1],
+    }
+    if not (context["left"] or context["arrived"] or context["more_changed"]):
+        return ""
+    return render_to_string("presence/_online_changes.html", context)
 
 
 def online_changed(room_ids: Iterable[int | None], window_seconds: float = 0) -> set[int | None]:

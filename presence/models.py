@@ -18,13 +18,19 @@ class ConnectionQuerySet(models.QuerySet["Connection"]):
         return self.filter(last_seen__lt=cutoff)
 
     def online_usernames(self, room_id: int) -> list[str]:
-        return list(
+        return [name for _, name in self.online_people(room_id)]
+
+    def online_people(self, room_id: int) -> list[tuple[int, str]]:
+        """(id, username) of the people online in a room, first come first: someone arriving is added at
+        the end of a room's list, so a page can be told of it by appending one name."""
+        rows = (
             self.live()
             .filter(room_id=room_id)
-            .values_list("user__username", flat=True)
-            .distinct()
-            .order_by("user__username")
+            .values("user_id", "user__username")
+            .annotate(first=models.Min("id"))
+            .order_by("first")
         )
+        return [(row["user_id"], row["user__username"]) for row in rows]
 
     def online_counts(self) -> dict[int, int]:
         """Distinct people per room: several tabs of one person count once."""

@@ -36,10 +36,16 @@ def test_two_people_chat_live_in_one_room(signed_in, daphne_server, tmp_path):
         messages = page.locator("#messages .message")
         expect(messages.last).to_be_in_viewport()
         own_bg, other_bg = (
-            messages.nth(n).evaluate("e => getComputedStyle(e).backgroundColor") for n in (own, other)
+            messages.nth(n).locator(".message-main").evaluate("e => getComputedStyle(e).backgroundColor")
+            for n in (own, other)
         )
         assert own_bg != other_bg, own_bg
-        assert messages.nth(other).evaluate("e => getComputedStyle(e).borderTopLeftRadius") != "0px"
+        assert (
+            messages.nth(other)
+            .locator(".message-main")
+            .evaluate("e => getComputedStyle(e).borderTopLeftRadius")
+            != "0px"
+        )
     alice.screenshot(path=str(tmp_path / "room-two-users.png"))
 
 

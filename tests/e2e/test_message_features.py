@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import open_room, sign_up, wait_live
+from tests.live_server import LiveServer, migrate, server_env
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +61,18 @@ def show_actions(message: Locator) -> Locator:
 
 
 @pytest.fixture(scope="module")
+def daphne_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The suite's live server, with the post rate limit out of the way: two people here post, edit and
+    react a dozen times in as many seconds, which the limit (tested elsewhere) would rightly refuse."""
+    base = tmp_path_factory.mktemp("live")
+    env = server_env(f"sqlite:///{base / 'db.sqlite3'}", CHAT_RATE_LIMIT_MESSAGES="1000")
+    migrate(env)
+    server = LiveServer(env, base / "daphne.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def chat(browser, daphne_server) -> Iterator[Chat]:
     contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(2)]
     console: list[str] = []
@@ -68,18 +81,40 @@ def chat(browser, daphne_server) -> Iterator[Chat]:
         page = context.new_page()
         page.on(
             "console",
-            lambda msg, name=name: console.append(f"{name} {msg.type}: {msg.text}")
-            if msg.type in ("error", "warning")
-            else None,
+            lambda msg, name=name: (
+                console.append(f"{name} {msg.type}: {msg.text}") if msg.type in ("error", "warning") else None
+            ),
         )
         page.on("pageerror", lambda error, name=name: console.append(f"{name} pageerror: {error}"))
+        page.on(
+            "response",
+            lambda response, name=name: (
+                console.append(f"{name} HTTP {response.status}: {response.request.method} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
         sign_up(page, daphne_server.url, name)
         open_room(page, daphne_server.url, ROOM)
         wait_live(page)
         pages.append(page)
+    console.clear()  # the room's creation page (a 404 by design) is behind us
     yield Chat(daphne_server.url, pages[0], pages[1], console)
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def tidy(chat: Chat) -> Iterator[None]:
+    """What a test leaves open (a reaction palette, focus that keeps a message's actions shown) would cover
+    the next test's targets: close it, as a person would by clicking elsewhere."""
+    yield
+    for page in (chat.alice, chat.bob):
+        page.evaluate(
+            "() => { document.querySelectorAll('details[open]').forEach(d => { d.open = false; });"
+            " document.activeElement?.blur(); }"
+        )
+        page.mouse.move(0, 0)
 
 
 def test_a_formatted_multi_line_message_reaches_the_other_reader_rendered(chat: Chat):
@@ -141,6 +176,19 @@ def test_an_edit_in_place_shows_live_and_escape_restores(chat: Chat):
     expect(theirs.locator(".message-body")).to_have_text("the final word")
 
 
+def react_palette(page: Page, message: Locator) -> Locator:
+    """The palette loads when React is clicked (hx-get), already open; once loaded, React toggles it."""
+    actions = show_actions(message)
+    loaded = actions.locator("details.message-react > summary")
+    if loaded.count():
+        loaded.click()
+    else:
+        actions.get_by_role("link", name="React", exact=True).click()
+    palette = message.locator(".react-palette")
+    expect(palette).to_be_visible(timeout=LIVE)
+    return palette
+
+
 def test_a_reaction_shows_for_the_author_and_a_second_click_takes_it_back(chat: Chat):
     post(chat.alice, "react to this one")
     pk = chat.pk(chat.alice, "react to this one")
@@ -148,19 +196,42 @@ def test_a_reaction_shows_for_the_author_and_a_second_click_takes_it_back(chat: 
     theirs = chat.bob.locator(f"#message-{pk}")
     expect(theirs).to_be_visible(timeout=LIVE)
 
-    actions = show_actions(theirs)
-    actions.locator("details.message-react > summary").click()
-    chat.bob.screenshot(path="/tmp/shots/debug-react.png")
-    print("DEBUG", chat.bob.evaluate("""() => { const p = document.querySelector('#message-%d .react-palette').getBoundingClientRect(); const s = document.querySelector('.chat-scroller'); const r = s.getBoundingClientRect(); return {palette: [p.top, p.bottom, p.left, p.right], scroller: [r.top, r.bottom], scrollTop: s.scrollTop, scrollHeight: s.scrollHeight, clientHeight: s.clientHeight}; }""" % pk))
-    actions.get_by_role("button", name="React with 👍").click(timeout=3000)
+    # The palette of the newest message is out of the mouse's reach (see the xfail below): the keyboard
+    # reaches it, as a keyboard user would.
+    react_palette(chat.bob, theirs).get_by_role("button", name="React with 👍").press("Enter")
 
     chip = chat.alice.locator(f'#reactions-{pk} [data-reaction="👍"]')
     expect(chip.locator(".reaction-count")).to_have_text("1", timeout=LIVE)
     expect(chip).to_have_attribute("data-by", re.compile(rf"(^|\s){bob_pk}(\s|$)"))
+    # Bob's page marks the chip as his own (the per-page [data-by~=…] rule), Alice's does not.
+    own_chip = chat.bob.locator(f'#reactions-{pk} [data-reaction="👍"]')
+    expect(own_chip).to_be_visible(timeout=LIVE)
+    assert own_chip.evaluate("e => getComputedStyle(e).borderColor") != chip.evaluate(
+        "e => getComputedStyle(e).borderColor"
+    )
 
-    chat.bob.locator(f'#reactions-{pk} [data-reaction="👍"]').click()
+    own_chip.click()
     expect(chip).to_have_count(0, timeout=LIVE)
-    expect(chat.bob.locator(f"#reactions-{pk} .reaction")).to_have_count(0)
+    expect(chat.bob.locator(f"#reactions-{pk} .reaction")).to_have_count(0, timeout=LIVE)
+
+
+def test_the_react_palette_of_the_newest_message_is_within_reach(chat: Chat):
+    post(chat.alice, "one message")
+    post(chat.alice, "and the newest, right under it")
+    pk = chat.pk(chat.alice, "and the newest, right under it")
+    theirs = chat.bob.locator(f"#message-{pk}")
+    expect(theirs).to_be_visible(timeout=LIVE)
+
+    palette = react_palette(chat.bob, theirs)
+    reach = palette.evaluate(
+        """p => { const box = p.getBoundingClientRect();
+                  const log = p.closest('.chat-scroller').getBoundingClientRect();
+                  return {bottom: box.bottom, top: box.top, logTop: log.top, logBottom: log.bottom}; }"""
+    )
+    assert reach["logTop"] <= reach["top"], reach
+    assert reach["bottom"] <= reach["logBottom"], reach
+    palette.get_by_role("button", name="React with 👍").click(timeout=2_000)
+    expect(chat.alice.locator(f'#reactions-{pk} [data-reaction="👍"]')).to_be_visible(timeout=LIVE)
 
 
 def test_a_reply_quotes_and_links_the_message_it_answers(chat: Chat):
@@ -188,14 +259,19 @@ def test_a_mention_raises_the_badge_live_highlights_and_is_listed(chat: Chat):
     count = int(before.inner_text()) if before.count() else 0
     alice_pk = chat.user_pk(chat.alice)
 
+    post(chat.bob, "nothing for anyone")
     post(chat.bob, "lunch at noon, @alice?")
 
     expect(badge.locator(".badge")).to_have_text(str(count + 1), timeout=LIVE)
     mine = chat.message(chat.alice, "lunch at noon")
+    expect(chat.message(chat.alice, "nothing for anyone")).to_be_visible()
+    chat.alice.mouse.move(0, 0)  # a hovered message has a background of its own
     expect(mine.locator(f'a.mention[data-user="{alice_pk}"]')).to_have_text("@alice")
     highlighted, plain = (
-        chat.message(chat.alice, text).evaluate("e => getComputedStyle(e).backgroundColor")
-        for text in ("lunch at noon", "I am, crisps")
+        chat.message(chat.alice, text)
+        .locator(".message-main")
+        .evaluate("e => getComputedStyle(e).backgroundColor")
+        for text in ("lunch at noon", "nothing for anyone")
     )
     assert highlighted != plain, highlighted
 
@@ -206,27 +282,70 @@ def test_a_mention_raises_the_badge_live_highlights_and_is_listed(chat: Chat):
         expect(entry).to_contain_text("bob")
         message_pk = chat.pk(chat.alice, "lunch at noon")
         expect(entry.locator(f'a[href="/rooms/{ROOM}/messages/{message_pk}/"]')).to_have_count(1)
+        # Seen: the badge on the room page, open all along, clears live.
+        expect(badge.locator(".badge")).to_have_count(0, timeout=LIVE)
     finally:
         listing.close()
 
 
 def test_the_typing_line_names_the_typist_to_others_only_and_clears_on_send(chat: Chat):
-    bob_line = chat.bob.locator("#typing")
-    expect(bob_line).to_have_text("", timeout=8_000)  # whatever earlier tests typed has expired
+    alice_typing = chat.bob.locator("#typing .typing-line:visible", has_text="alice")
+    expect(alice_typing).to_have_count(0, timeout=8_000)  # whatever earlier tests typed has expired
+    # A fresh page: typing frames within 1.8 s of this socket's last post are ignored by design, and the
+    # page's throttle window may still be open from the last test's typing.
+    chat.alice.reload()
+    wait_live(chat.alice)
 
     chat.alice.locator("#composer-body").click()
     chat.alice.keyboard.type("on my way", delay=30)
 
-    visible = chat.bob.locator("#typing .typing-line:visible")
-    expect(visible).to_have_text("alice is typing…", timeout=LIVE)
-    # Alice's page got the same line; her CSS shows her the variant without her own name: nothing.
-    expect(chat.alice.locator("#typing .typing-line[data-everyone]")).to_have_text("alice is typing…")
-    expect(chat.alice.locator("#typing .typing-line[data-everyone]")).to_be_hidden()
-    assert chat.alice.locator("#typing").inner_text().strip() == ""
+    expect(alice_typing).to_have_text("alice is typing…", timeout=LIVE)
+    # Alice's page got the same line, and shows her the variant without her own name.
+    everyone = chat.alice.locator("#typing .typing-line[data-everyone]")
+    expect(everyone).to_contain_text("alice")
+    expect(everyone).to_be_hidden()
+    alice_pk = chat.user_pk(chat.alice)
+    expect(chat.alice.locator(f'#typing .typing-line[data-without="{alice_pk}"]')).to_be_attached()
+    assert "alice" not in chat.alice.locator("#typing").inner_text()
 
     chat.alice.keyboard.press("Enter")
     expect(chat.message(chat.bob, "on my way")).to_be_visible(timeout=LIVE)
-    expect(bob_line).to_have_text("", timeout=LIVE)
+    expect(alice_typing).to_have_count(0, timeout=LIVE)
+
+
+def test_a_quick_reply_does_not_leave_its_sender_typing(chat: Chat, browser):
+    contexts = [browser.new_context() for _ in range(2)]
+    try:
+        carol, dave = (context.new_page() for context in contexts)
+        sent: list[str] = []
+        carol.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
+        for page, name in ((carol, "carol"), (dave, "dave")):
+            sign_up(page, chat.url, name)
+            open_room(page, chat.url, ROOM)
+            wait_live(page)
+
+        # Two keys and Enter, quickly: the first key's typing frame opens a throttle window.
+        carol.locator("#composer-body").click()
+        carol.keyboard.type("ok")
+        carol.keyboard.press("Enter")
+        ok = dave.locator("#messages .message-body", has_text=re.compile(r"^\s*ok\s*$"))
+        expect(ok).to_be_visible(timeout=LIVE)
+        expect(dave.locator("#typing .typing-line:visible", has_text="carol")).to_have_count(0, timeout=LIVE)
+
+        # The window closes ~2 s after the first key: wait for any frame it sends after the post.
+        posted = next(n for n, frame in enumerate(sent) if '"body"' in frame)
+        for _ in range(60):
+            if any('"typing"' in frame for frame in sent[posted:]):
+                break
+            carol.wait_for_timeout(50)
+        # Dave starts typing: the next line the room gets names whoever the server counts as typing.
+        dave.locator("#composer-body").press_sequentially("h")
+        expect(dave.locator("#typing .typing-line[data-everyone]")).to_have_text(
+            "dave is typing…", timeout=3_000
+        )
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def test_keys_typed_right_after_enter_all_arrive_in_the_next_message(chat: Chat):
@@ -274,19 +393,23 @@ def test_screenshots_of_the_room_light_and_dark(chat: Chat):
     page = chat.alice
     # A reaction on the page, so the chips are in the picture.
     pk = chat.pk(page, "a second line")
-    show_actions(chat.bob.locator(f"#message-{pk}")).locator("details.message-react > summary").click()
-    chat.bob.get_by_role("button", name="React with 👍").first.click()
+    react_palette(chat.bob, chat.bob.locator(f"#message-{pk}")).get_by_role(
+        "button", name="React with 👍"
+    ).click()
     expect(page.locator(f'#reactions-{pk} [data-reaction="👍"]')).to_be_visible(timeout=LIVE)
-    page.mouse.move(0, 0)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
+        # No focus left to keep a message's actions shown; the log at its newest (hovering scrolled it).
+        page.evaluate(
+            "() => { document.activeElement?.blur();"
+            " document.querySelector('.chat-scroller').scrollTop = 0; }"
+        )
+        page.mouse.move(0, 0)
         page.screenshot(path=str(SHOTS / f"features-{scheme}.png"))
         # The hover state with the palette open, to review the actions' placement.
         message = page.locator(f"#message-{pk}")
-        show_actions(message).locator("details.message-react > summary").click()
-        expect(message.locator(".react-palette")).to_be_visible()
+        react_palette(page, message)
         page.screenshot(path=str(SHOTS / f"features-{scheme}-react.png"))
         message.locator("details.message-react > summary").click()
-        page.mouse.move(0, 0)
     page.emulate_media(color_scheme="light")
     assert not [line for line in chat.console if "error" in line], chat.console

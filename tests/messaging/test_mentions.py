@@ -98,6 +98,10 @@ def test_the_mentions_page_lists_them_and_clears_the_badge(room, alice, bob):
 
     assert page.index("second") < page.index("first")
     assert "/rooms/general/messages/" in page
+    assert badge(client.get("/rooms/").content.decode()) == "2"  # a GET writes nothing
+    assert 'hx-post="/mentions/" hx-trigger="load"' in page
+    cleared = client.post("/mentions/", HTTP_HX_REQUEST="true").content.decode()
+    assert badge(cleared) == ""
     assert badge(client.get("/rooms/").content.decode()) == ""
 
 

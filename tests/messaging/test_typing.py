@@ -97,4 +97,20 @@ def test_the_page_shows_each_viewer_the_variant_without_their_own_name(room, ali
 
     assert f'#typing [data-without="{alice.pk}"] {{ display: block; }}' in page
     assert f'#typing:has([data-without="{alice.pk}"]) [data-everyone] {{ display: none; }}' in page
-    assert 'hx-trigger="input from:#composer throttle:2s"' in page
+    assert 'hx-trigger="input from:#composer throttle:2s" hx-include="#composer-body"' in page
+
+
+async def test_a_typing_frame_whose_draft_is_empty_does_not_count(connect, room, alice, bob, carol, settings):
+    """The page's throttled trigger fires once more after Enter, from an emptied composer."""
+    settings.CHAT_TYPING_WINDOW_MS = 200
+    a = await connect("/ws/rooms/general/", alice)
+    b = await connect("/ws/rooms/general/", bob)
+    c = await connect("/ws/rooms/general/", carol)
+
+    await a.send(typing="1", body="  ")
+    await b.send(typing="1", body="next mess")
+
+    assert shown_lines(await c.receive_until('id="typing"')) == {
+        "everyone": "bob is typing…",
+        str(bob.pk): "",
+    }

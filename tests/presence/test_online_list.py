@@ -7,12 +7,14 @@ import re
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 
 from presence import broadcasts, tracker
 from realtime import groups, transport
 from rooms import actions as room_actions
 from rooms.models import Membership, Room
 from tests.conftest import all_sent, login_client
+from tests.presence.shown import ShownList
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +31,13 @@ def names_in(html: str) -> list[str]:
     return re.findall(r'<a href="/dm/\w+/">(\w+)</a>', html)
 
 
-def test_the_page_names_the_first_people_alphabetically_and_counts_the_rest(room, five_online, settings):
+def test_the_page_names_the_first_people_to_arrive_and_counts_the_rest(room, five_online, settings):
     settings.PRESENCE_LIST_LIMIT = 3
 
     page = login_client(five_online[0]).get("/rooms/general/").content.decode()
-    online = page[page.index('id="online-users"') :]
 
-    assert names_in(online) == ["alice", "bob", "carol"]
-    assert "and 2 more" in online
+    assert ShownList(page).names == ["eve", "bob", "dan"]
+    assert ShownList(page).more == "and 2 more"
 
 
 def test_the_pushed_list_is_capped_the_same_way(room, five_online, settings, monkeypatch):
@@ -49,15 +50,15 @@ def test_the_pushed_list_is_capped_the_same_way(room, five_online, settings, mon
     broadcasts.online_changed([room.pk])
 
     [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
-    assert names_in(pushed) == ["alice", "bob", "carol", "dan"]
-    assert "and 1 more" in pushed
+    assert ShownList(pushed).names == ["eve", "bob", "dan", "alice"]
+    assert ShownList(pushed).more == "and 1 more"
 
 
 def test_a_list_within_the_limit_names_everyone(room, five_online):
-    assert broadcasts.online_list(room.pk) == {
-        "usernames": ["alice", "bob", "carol", "dan", "eve"],
-        "more": 0,
-    }
+    online = broadcasts.online_list(room.pk)
+
+    assert [name for _, name in online["people"]] == ["eve", "bob", "dan", "alice", "carol"]
+    assert online["more"] == 0
 
 
 def test_online_counts_go_only_to_those_who_may_read_the_room(room, alice, bob, monkeypatch):
@@ -104,39 +105,66 @@ async def test_a_non_members_lobby_socket_never_receives_a_private_rooms_or_a_co
     assert not any(f'id="room-count-{dm.pk}"' in frame for frame in outsider_lobby.seen + member_lobby.seen)
 
 
-def test_a_change_that_leaves_the_names_shown_alone_pushes_only_the_count(
-    room, five_online, settings, monkeypatch
-):
+def test_an_arrival_beyond_the_names_shown_pushes_only_the_count(room, five_online, settings, monkeypatch):
     settings.PRESENCE_LIST_LIMIT = 2
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(
         transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
     )
     broadcasts.online_changed([room.pk])
+    page = ShownList("".join(html for group, html in sent if group == f"room-{room.pk}"))
     sent.clear()
 
     tracker.join(type(five_online[0]).objects.create_user("zed"), room.pk, "socket-zed")
     broadcasts.online_changed([room.pk])
 
     [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
-    assert pushed == '<li id="online-more" class="text-body-secondary" hx-swap-oob="true">and 4 more</li>\n'
-    assert len(pushed) < 100
+    assert pushed.strip().startswith('<p id="online-more"')
+    assert pushed.strip().endswith(">and 4 more</p>")
+    assert len(pushed) < 120
+    page.apply(pushed)
+    assert page.names == ["eve", "bob"]
 
 
-def test_a_change_of_the_names_shown_pushes_the_list(room, five_online, settings, monkeypatch):
-    settings.PRESENCE_LIST_LIMIT = 2
+def test_arrivals_and_leavers_are_pushed_alone_and_any_page_converges(
+    room, five_online, settings, monkeypatch
+):
+    settings.PRESENCE_LIST_LIMIT = 4
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(
         transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
     )
     broadcasts.online_changed([room.pk])
+    early = ShownList("".join(html for group, html in sent if group == f"room-{room.pk}"))
     sent.clear()
+    tracker.leave("socket-1")  # bob, shown, leaves: carol moves up into the names shown
+    # A page painted now, between two pushes, already shows the new state.
+    late = ShownList(login_client(five_online[0]).get("/rooms/general/").content.decode())
 
-    tracker.join(type(five_online[0]).objects.create_user("aaron"), room.pk, "socket-aaron")
     broadcasts.online_changed([room.pk])
 
     [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
-    assert names_in(pushed) == ["aaron", "alice"]
+    assert '<ul id="online-users" class' not in pushed  # not the whole list
+    for page in (early, late):
+        page.apply(pushed)
+        assert page.names == ["eve", "dan", "alice", "carol"]
+        assert page.more == ""
+
+
+def test_the_whole_list_goes_out_again_now_and_then(room, five_online, settings, monkeypatch):
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
+    )
+    broadcasts.online_changed([room.pk])
+    tracker.leave("socket-1")
+    cache.delete(f"presence:full:{room.pk}")  # a minute has passed
+    sent.clear()
+
+    broadcasts.online_changed([room.pk])
+
+    [pushed] = [html for group, html in sent if group == f"room-{room.pk}"]
+    assert ShownList(pushed).names == ["eve", "dan", "alice", "carol"]
 
 
 def test_within_a_window_only_one_process_renders_a_room(room, five_online, monkeypatch):
@@ -175,4 +203,4 @@ def test_the_window_grows_with_the_rooms_sockets(settings, monkeypatch):
 def test_the_first_paint_of_a_room_already_names_the_viewer(room, alice):
     page = login_client(alice).get("/rooms/general/").content.decode()
 
-    assert names_in(page[page.index('id="online-users"') :]) == ["alice"]
+    assert ShownList(page).names == ["alice"]
