@@ -24,13 +24,14 @@ SCENARIOS = {
     # Sockets keep connecting for STORM_SECONDS while 10 messages a second go to the room.
     "daphne-memory-storm": ("daphne", "memory", 1),
     "uvicorn-memory-storm": ("uvicorn", "memory", 1),
+    "uvicorn-memory-features": ("uvicorn", "memory", 1),
     "daphne-redis": ("daphne", "redis", 1),
     "daphne-redis-2proc": ("daphne", "redis", 2),
     "daphne-redis-pubsub": ("daphne", "redis-pubsub", 1),
     "uvicorn-memory": ("uvicorn", "memory", 1),
 }
 P99_TARGET_MS = 250
-WITH_FEATURES = {"daphne-memory-features"}
+WITH_FEATURES = {"daphne-memory-features", "uvicorn-memory-features"}
 STORMS = {"daphne-memory-storm", "uvicorn-memory-storm"}
 STORM_SECONDS = 10
 STORM_RATE = 10

@@ -90,10 +90,24 @@ class Typists:
     def is_typing(self, room_id: int, user_id: int) -> bool:
         return user_id in self.rooms.get(room_id, {})
 
+    def fresh(self, room_id: int, user_id: int) -> bool:
+        """Shown as typing for more than half the expiry still: a new frame need not tell anyone."""
+        known = self.rooms.get(room_id, {}).get(user_id)
+        return known is not None and known[1] - self.loop.time() > settings.CHAT_TYPING_EXPIRY_SECONDS / 2
+
     def _changed(self, room_id: int) -> None:
         self.pending.add(room_id)
         if self.flush_handle is None:
-            self.flush_handle = self.loop.call_later(settings.CHAT_TYPING_WINDOW_MS / 1000, self._flush)
+            self.flush_handle = self.loop.call_later(self.window(room_id), self._flush)
+
+    def window(self, room_id: int) -> float:
+        """Like presence's: a big room's line changes at most about once a second (each change is a write to
+        every socket), a small room's within CHAT_TYPING_WINDOW_MS."""
+        sockets = len(hub(self.loop).groups.get(groups.room(room_id), ()))
+        return max(
+            settings.CHAT_TYPING_WINDOW_MS / 1000,
+            min(sockets * settings.PRESENCE_WINDOW_PER_SOCKET_US / 1e6, 2.0),
+        )
 
     def _flush(self) -> None:
         rooms, self.pending, self.flush_handle = self.pending, set(), None
@@ -136,8 +150,10 @@ async def typed(socket: RoomConsumer, frame: dict[str, Any]) -> None:
     if now - socket.typed_at < settings.CHAT_TYPING_THROTTLE_SECONDS * 0.9:
         return
     socket.typed_at = now
-    typists()  # this process hears the room's typing events from now on
     user = socket.scope["user"]
+    # Every process shows them until well after this frame would: one event per half expiry is enough.
+    if typists().fresh(socket.room.pk, user.pk):
+        return
     event = events.typing(socket.room.pk, user.pk, user.get_username(), active=True)
     await hub().publish(groups.room(socket.room.pk), event)
 

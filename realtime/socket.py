@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from realtime import close_codes, events, groups, stream
+from realtime.admission import admission
 from realtime.hub import hub
 from realtime.transport import serving_loop
 
@@ -84,7 +85,10 @@ class PageSocket(AsyncWebsocketConsumer):
         if not user.is_authenticated or not user.is_active:
             await self.end(close_codes.NOT_SIGNED_IN)
             return
-        refusal = self.early_refusal() or await self.authorize() or await self.admit()
+        refusal = self.early_refusal()
+        if refusal is None:
+            async with admission():
+                refusal = await self.authorize() or await self.admit()
         if refusal is not None:
             await self.end(refusal)
             return

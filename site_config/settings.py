@@ -286,3 +286,6 @@ CHAT_TYPING_WINDOW_MS = env_int("CHAT_TYPING_WINDOW_MS", 300)
 # up to the second figure: a big room does not need its online list several times a second.
 PRESENCE_WINDOW_PER_SOCKET_US = env_int("PRESENCE_WINDOW_PER_SOCKET_US", 1000)
 PRESENCE_WINDOW_MAX_MS = env_int("PRESENCE_WINDOW_MAX_MS", 5000)
+# Sockets of one process doing their opening database work at a time (realtime/admission.py): the others
+# wait without queueing in front of posts.
+CHAT_ADMISSIONS_AT_ONCE = env_int("CHAT_ADMISSIONS_AT_ONCE", 2)
