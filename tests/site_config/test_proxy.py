@@ -36,7 +36,7 @@ def server_line(output: str, server: str) -> list[str]:
 
 @pytest.mark.parametrize("value", ["1", "on", "true"])
 def test_a_trusted_proxy_turns_on_proxy_headers_for_both_servers(value):
-    daphne = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}"), "daphne")
+    daphne = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}", "SERVER=daphne"), "daphne")
     uvicorn = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}", "SERVER=uvicorn"), "uvicorn")
 
     assert "--proxy-headers" in daphne
@@ -46,7 +46,7 @@ def test_a_trusted_proxy_turns_on_proxy_headers_for_both_servers(value):
 
 @pytest.mark.parametrize("value", ["", "0", "off"])
 def test_without_a_trusted_proxy_forwarded_headers_are_ignored(value):
-    daphne = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}"), "daphne")
+    daphne = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}", "SERVER=daphne"), "daphne")
     uvicorn = server_line(make_run_command(f"CHAT_TRUSTED_PROXY={value}", "SERVER=uvicorn"), "uvicorn")
 
     assert "--proxy-headers" not in daphne
@@ -59,7 +59,7 @@ def proxied_daphne(tmp_path: Path) -> Iterator[str]:
     """daphne started with the exact arguments of `make run CHAT_TRUSTED_PROXY=1`, production settings."""
     port = free_port()
     command = server_line(
-        make_run_command("CHAT_TRUSTED_PROXY=1", "HOST=127.0.0.1", f"PORT={port}"), "daphne"
+        make_run_command("CHAT_TRUSTED_PROXY=1", "SERVER=daphne", "HOST=127.0.0.1", f"PORT={port}"), "daphne"
     )
     env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(env)
