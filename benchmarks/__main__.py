@@ -25,7 +25,7 @@ def arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--scenarios",
-        default="baseline,daphne-memory,daphne-redis,daphne-redis-2proc",
+        default="baseline,uvicorn-memory,uvicorn-memory-storm,daphne-memory,daphne-redis,daphne-redis-2proc",
         help=f"comma-separated, from: {', '.join(SCENARIOS)}",
     )
     parser.add_argument("--clients", type=int, default=1000)
