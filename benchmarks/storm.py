@@ -39,15 +39,16 @@ async def storm(
     tallies: list[list[int]] = []
     connected_ns: list[int] = []
     url = servers[0].url.replace("http", "ws", 1)
+    senders = min(SENDERS, len(cookies))
     # Senders first, as people already in the room.
-    for cookie in cookies[:SENDERS]:
+    for cookie in cookies[:senders]:
         socket = await open_socket(url + path, cookie, stats)
         socket.send_values(sync="1", after="0", since="2000-01-01T00:00:00+00:00")
         sockets.append(socket)
     await asyncio.sleep(1)
     for socket in sockets:
         socket.count = True
-    rest = cookies[SENDERS:]
+    rest = cookies[senders:]
     interval = seconds / max(len(rest), 1)
     gate = asyncio.Semaphore(200)
     started = time.perf_counter()
@@ -79,13 +80,13 @@ async def storm(
     while time.perf_counter() - started < seconds:
         target = started + n / rate
         await asyncio.sleep(max(0.0, target - time.perf_counter()))
-        sender = n % SENDERS
+        sender = n % senders
         sent_ns.append(time.time_ns())
         sockets[sender].send_values(body=f"bench {sender} {n} {sent_ns[-1]}")
         n += 1
     await joining
     # Each message should reach the senders and every socket connected before it was sent.
-    expected = sum(SENDERS + sum(1 for at in connected_ns if at <= sent) for sent in sent_ns)
+    expected = sum(senders + sum(1 for at in connected_ns if at <= sent) for sent in sent_ns)
     connect_done = time.perf_counter() - started
     deadline = time.perf_counter() + 10
     while stats.deliveries < expected and time.perf_counter() < deadline:

@@ -54,3 +54,31 @@ def test_the_redis_scenarios_deliver_through_both_channels_redis_layers(tmp_path
     for scenario in ("daphne-redis", "daphne-redis-pubsub"):
         assert report["scenarios"][scenario]["steps"][0]["delivery_ratio"] == 1.0
         assert report["scenarios"][scenario]["ingest_fan_out_ratio"] == 1.0
+
+
+def test_the_storm_and_features_scenarios_run_and_report_what_they_measure(tmp_path):
+    output = tmp_path / "bench.json"
+
+    result = bench(
+        "--scenarios",
+        "uvicorn-memory-features,daphne-memory-storm",
+        "--clients",
+        "8",
+        "--rates",
+        "10",
+        "--json",
+        str(output),
+    )
+
+    report = json.loads(output.read_text())
+    features = report["scenarios"]["uvicorn-memory-features"]["steps"][0]
+    assert features["reactions"] == 1
+    assert features["delivered"] > 0
+    assert 0 < features["loop_cpu"] < 2
+    storm = report["scenarios"]["daphne-memory-storm"]["storm"]
+    assert storm["sockets"] == 8
+    assert storm["delivery_ratio"] == 1.0
+    assert storm["presence_kb_per_socket_max"] > 0  # the arrivals' presence fragments were counted
+    assert "| connection storm |" in result.stdout
+    assert report["formatting_per_s"] > 0
+    assert report["cpu_model"]
