@@ -32,7 +32,8 @@ def reactions_changed(message: Message) -> None:
     """Only the chips: an edit form open in the message stays open."""
     [current] = Message.objects.in_room(message.room).filter(pk=message.pk)
     context = {"message": current, "chips": log.chips(current), "oob": True}
-    transport.send_html(groups.room(message.room_id), render_to_string("messaging/_reactions.html", context))
+    html = render_to_string("messaging/_reactions.html", context)
+    transport.send_html(groups.room(message.room_id), html, lazy=True)
 
 
 def mentions_changed(user_ids: Iterable[int]) -> None:

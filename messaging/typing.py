@@ -113,7 +113,7 @@ class Typists:
         rooms, self.pending, self.flush_handle = self.pending, set(), None
         for room_id in rooms:
             typists = {pk: name for pk, (name, _) in self.rooms.get(room_id, {}).items()}
-            hub(self.loop).deliver_local(groups.room(room_id), render(typists))
+            hub(self.loop).deliver_local(groups.room(room_id), render(typists), lazy=True)
 
     def _expire_later(self) -> None:
         if self.expiry_handle is None:

@@ -67,9 +67,11 @@ class Hub:
         except Exception:
             logger.warning("channel layer unavailable: an event for %s was not sent", group)
 
-    def deliver_local(self, group: str, html: str) -> None:
+    def deliver_local(self, group: str, html: str, lazy: bool = False) -> None:
         """A frame for this process's sockets of the group only (each process renders its own copy)."""
-        self.pending.append({"type": "hub.frame", "group": group, "html": html, "message_id": None})
+        self.pending.append(
+            {"type": "hub.frame", "group": group, "html": html, "message_id": None, "lazy": lazy}
+        )
         self.wakeup.set()
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
@@ -142,26 +144,40 @@ class Hub:
             self.wakeup.set()
 
     async def _dispatch(self) -> None:
-        """Fans out what has gathered, pacing each group by its size (see HUB_FANOUT_PACE_US)."""
+        """Fans out what has gathered, pacing each group by its size (see HUB_FANOUT_PACE_US). A lazy frame
+        (`send_html(..., lazy=True)`: reaction chips, the typing line) waits for its group's next fan-out and
+        goes in the same write, or alone after HUB_LAZY_MS: in a busy room it costs no write of its own."""
         waiting: dict[str, list[dict[str, Any]]] = {}
+        lazy: dict[str, list[dict[str, Any]]] = {}
+        lazy_since: dict[str, float] = {}
         next_at: dict[str, float] = {}
         pace = settings.HUB_FANOUT_PACE_US / 1e6
+        lazy_wait = settings.HUB_LAZY_MS / 1000
         while True:
             await self.wakeup.wait()
             self.wakeup.clear()
             events, self.pending = self.pending, []
-            for event in events:
-                if event.get("type") == "hub.frame":
-                    waiting.setdefault(event["group"], []).append(event)
-                else:
-                    self._control(event)
             now = self.loop.time()
+            for event in events:
+                if event.get("type") != "hub.frame":
+                    self._control(event)
+                elif event.get("lazy"):
+                    lazy_since.setdefault(event["group"], now)
+                    lazy.setdefault(event["group"], []).append(event)
+                else:
+                    waiting.setdefault(event["group"], []).append(event)
+            for group in [
+                group for group in lazy if group in waiting or lazy_since[group] + lazy_wait <= now
+            ]:
+                waiting.setdefault(group, []).extend(lazy.pop(group))
+                del lazy_since[group]
             for group in [group for group in waiting if next_at.get(group, 0) <= now]:
                 batch = waiting.pop(group)
                 sockets = await self._fan_out(group, batch)
                 next_at[group] = self.loop.time() + sockets * pace
-            if waiting:
-                self.loop.call_at(min(next_at[group] for group in waiting), self.wakeup.set)
+            wake = [next_at[group] for group in waiting] + [at + lazy_wait for at in lazy_since.values()]
+            if wake:
+                self.loop.call_at(min(wake), self.wakeup.set)
             elif len(next_at) > 1000:
                 next_at = {group: at for group, at in next_at.items() if at > now}
 

@@ -40,6 +40,10 @@ def group_send(group: str, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, {**event, "group": group})
 
 
-def send_html(group: str, html: str, message_id: int | None = None) -> None:
-    """Every socket in `group` forwards `html` unchanged."""
-    group_send(group, {"type": "hub.frame", "html": html, "message_id": message_id})
+def send_html(group: str, html: str, message_id: int | None = None, lazy: bool = False) -> None:
+    """Every socket in `group` forwards `html` unchanged. `lazy`: it may wait (HUB_LAZY_MS at most) to go out
+    with the group's next frame (realtime/hub.py)."""
+    event = {"type": "hub.frame", "html": html, "message_id": message_id}
+    if lazy:
+        event["lazy"] = True
+    group_send(group, event)

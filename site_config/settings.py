@@ -289,3 +289,6 @@ PRESENCE_WINDOW_MAX_MS = env_int("PRESENCE_WINDOW_MAX_MS", 5000)
 # Sockets of one process doing their opening database work at a time (realtime/admission.py): the others
 # wait without queueing in front of posts.
 CHAT_ADMISSIONS_AT_ONCE = env_int("CHAT_ADMISSIONS_AT_ONCE", 2)
+# A lazy frame (reaction chips, the typing line) waits at most this long to go out in the same write as its
+# room's next message (realtime/hub.py).
+HUB_LAZY_MS = env_int("HUB_LAZY_MS", 300)

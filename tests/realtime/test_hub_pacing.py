@@ -74,3 +74,45 @@ async def test_frames_that_wait_together_go_out_joined_in_order(settings):
         assert len(socket.received) == 2
     finally:
         await hub.leave("room-1", socket)
+
+
+def lazy_frame(html: str) -> dict[str, Any]:
+    return {**frame(html), "lazy": True}
+
+
+async def test_a_lazy_frame_goes_out_in_the_same_write_as_the_next_frame(settings):
+    settings.HUB_FANOUT_PACE_US = 0
+    settings.HUB_LAZY_MS = 5000
+    layer = InMemoryChannelLayer()
+    hub = Hub(asyncio.get_running_loop(), layer)
+    socket = Recorder()
+    await hub.join("room-1", socket)
+    try:
+        await layer.group_send("room-1", lazy_frame("chips"))
+        await layer.group_send("room-1", frame("message"))
+
+        html = await socket.next_frame(timeout=2)
+
+        assert "chips" in html
+        assert "message" in html
+        assert len(socket.received) == 1
+    finally:
+        await hub.leave("room-1", socket)
+
+
+async def test_a_lazy_frame_alone_goes_out_after_the_lazy_wait(settings):
+    settings.HUB_FANOUT_PACE_US = 0
+    settings.HUB_LAZY_MS = 200
+    layer = InMemoryChannelLayer()
+    hub = Hub(asyncio.get_running_loop(), layer)
+    socket = Recorder()
+    await hub.join("room-1", socket)
+    try:
+        sent_at = asyncio.get_running_loop().time()
+        await layer.group_send("room-1", lazy_frame("chips"))
+
+        assert await socket.next_frame(timeout=2) == "chips"
+        [(arrived_at, _)] = socket.received
+        assert arrived_at - sent_at >= 0.15  # held for a message to ride with, then sent by the timer
+    finally:
+        await hub.leave("room-1", socket)
