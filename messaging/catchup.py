@@ -22,7 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from messaging import log
+from messaging import history, log
 from messaging.models import Message
 from rooms.models import Room
 
@@ -90,7 +90,10 @@ def steps(plan: Plan) -> Iterator[tuple[str, list[int]]]:
 def render_step(room: Room, template: str, ids: list[int]) -> str:
     messages = log.prepare(Message.objects.in_room(room).with_previous().filter(id__in=ids).order_by("id"))
     # Only the whole log is swapped out of band as such; the other templates say how they are swapped.
-    return render_to_string(template, {"chat_messages": messages, "oob": template == LOG})
+    context = {"chat_messages": messages, "oob": template == LOG, "room": room}
+    if template == LOG:
+        context["older_before"] = history.older_before(room, messages)
+    return render_to_string(template, context)
 
 
 def cursor_frame(plan: Plan) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import actions, broadcasts, log
+from messaging import actions, broadcasts, history, log
 from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
@@ -54,6 +54,9 @@ def chat_page(
         else:
             return redirect(f"{request.path}#{message.dom_id}")
     stored = room.pk is not None
+    before = history.parse_before(request.GET.get("before")) if request.method == "GET" and stored else None
+    if before is not None:
+        return history_page(request, room, partner, before)
     messages = (
         log.prepare(Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)) if stored else []
     )
@@ -73,10 +76,28 @@ def chat_page(
         # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
         "direct_partner": Membership(room=room, user=partner) if partner else None,
         "replying_to": reply_to,
+        "older_before": history.older_before(room, messages) if stored else None,
         "typing_lines": [],
     }
     status = refusal.status if refusal else (400 if form.errors else 200)
     return render(request, "messaging/chat.html", context, status=status)
+
+
+def history_page(request: AuthedRequest, room: Room, partner: User | None, before: int) -> HttpResponse:
+    """The messages before `before`: for htmx scrolling back, the fragment that replaces the log's top link;
+    without it, a page of history with links to older and newer pages, and no live socket."""
+    page = history.page_before(room, before)
+    context = {
+        "room": room,
+        "chat_messages": page.messages,
+        "older_before": page.older_before,
+        "newer_before": page.newer_before,
+        "history": True,
+        "direct_partner": Membership(room=room, user=partner) if partner else None,
+    }
+    if request.htmx:
+        return render(request, "messaging/_history_chunk.html", context)
+    return render(request, "messaging/history.html", context)
 
 
 def replying_to(request: AuthedRequest, room: Room) -> Message | None:

@@ -1,0 +1,50 @@
+"""Older messages: a page of history before a message, for scrolling back and for `?before=` pages.
+
+A room page shows its latest messages with, above them, either the start of the room or a link to the page
+before (htmx loads it when the link scrolls into view; without JavaScript it is a plain link to a history
+page, which holds no live socket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from messaging import log
+from messaging.models import Message
+from rooms.models import Room
+
+
+def parse_before(raw: str | None) -> int | None:
+    """A `before` query parameter: a positive message id, else None (the live page)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > 0:
+        return int(raw)
+    return None
+
+
+@dataclass
+class Page:
+    messages: list[Message]
+    older_before: int | None  # the `before` of the page above this one; None: this is the room's start
+    newer_before: int | None  # the `before` of the page below; None: the page below is the live room
+
+
+def older_before(room: Room, messages: list[Message]) -> int | None:
+    if messages and Message.objects.filter(room=room, id__lt=messages[0].pk).exists():
+        return messages[0].pk
+    return None
+
+
+def page_before(room: Room, before: int) -> Page:
+    size = settings.CHAT_HISTORY_LENGTH
+    newest = list(Message.objects.in_room(room).with_previous().filter(id__lt=before).order_by("-id")[:size])
+    newest.reverse()
+    messages = log.prepare(newest)
+    after = messages[-1].pk if messages else before - 1
+    below = list(
+        Message.objects.filter(room=room, id__gt=after)
+        .order_by("id")
+        .values_list("id", flat=True)[: size + 1]
+    )
+    return Page(messages, older_before(room, messages), below[size] if len(below) > size else None)
