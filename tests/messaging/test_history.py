@@ -29,7 +29,7 @@ def test_a_room_shows_its_latest_messages_under_a_link_to_older_ones(eighty, ali
 
     assert bodies(page) == [f"m {n}" for n in range(31, 81)]
     assert f'<a href="?before={eighty[30]}">Older messages</a>' in page
-    assert f'hx-get="?before={eighty[30]}" hx-trigger="revealed"' in page
+    assert f'hx-get="?before={eighty[30]}" hx-trigger=\'revealed root:.chat-scroller' in page
 
 
 def test_scrolling_back_with_htmx_gets_the_page_before_and_then_the_start_of_the_room(eighty, alice):
