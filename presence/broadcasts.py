@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -82,15 +82,16 @@ def room_changed(room_id: int) -> str:
     return render_to_string("presence/_online_changes.html", context)
 
 
-def online_changed(room_ids: Iterable[int | None], window_seconds: float = 0) -> set[int | None]:
-    """Pushes what changed in these rooms (None: the site's total alone); returns the rooms another process
-    has just rendered, to try again after the window."""
-    wanted = set(room_ids)
-    claimed = {room_id for room_id in wanted if not window_seconds or claim(str(room_id), window_seconds)}
-    rooms = [room_id for room_id in claimed if room_id is not None]
-    if rooms:
-        send_room_counts(rooms)
-    for room_id in rooms:
+def online_changed(rooms: Iterable[int | None] | Mapping[int | None, float]) -> set[int | None]:
+    """Pushes what changed in these rooms (None: the site's total alone). Given each room's window (a
+    mapping), a room another process has rendered within it is left out and returned, to try again."""
+    windows = rooms if isinstance(rooms, Mapping) else dict.fromkeys(rooms, 0.0)
+    wanted = set(windows)
+    claimed = {room_id for room_id in wanted if not windows[room_id] or claim(str(room_id), windows[room_id])}
+    rendering = [room_id for room_id in claimed if room_id is not None]
+    if rendering:
+        send_room_counts(rendering)
+    for room_id in rendering:
         html = room_changed(room_id)
         if html:
             transport.send_html(groups.room(room_id), html)

@@ -38,9 +38,8 @@ class Notifier:
         self.pending: set[int | None] = set()
         self.flush_handle: asyncio.TimerHandle | None = None
         self.flush_task: asyncio.Task[None] | None = None
-        # Per room: when its next render may go out (its window), and rooms waiting for that.
+        # Per room: when its next render may go out (the end of its window).
         self.next_at: dict[int | None, float] = {}
-        self.waiting: set[int | None] = set()
         # This process's open sockets (their presence keys) and how many each user holds.
         self.live: set[str] = set()
         self.per_user: Counter[int] = Counter()
@@ -79,12 +78,10 @@ class Notifier:
             self.next_at[room_id] = now + window_seconds(room_id)
         if len(self.next_at) > 10_000:
             self.next_at = {room_id: at for room_id, at in self.next_at.items() if at > now}
+        windows = {room_id: 0.0 if force else window_seconds(room_id) for room_id in due}
         try:
-            for room_id in due:
-                # Another process rendered this room within its window: ours is included next time round.
-                window = 0 if force else window_seconds(room_id)
-                if await database_sync_to_async(broadcasts.online_changed)([room_id], window):
-                    self.pending.add(room_id)
+            # Rooms another process rendered within their window: ours is included next time round.
+            self.pending |= await database_sync_to_async(broadcasts.online_changed)(windows)
         except Exception:
             logger.exception("presence broadcast failed for rooms %s", due)
         self._schedule()

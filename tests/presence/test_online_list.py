@@ -173,9 +173,9 @@ def test_within_a_window_only_one_process_renders_a_room(room, five_online, monk
         transport, "send_html", lambda group, html, message_id=None: sent.append((group, html))
     )
 
-    first = broadcasts.online_changed([room.pk], window_seconds=5)
+    first = broadcasts.online_changed({room.pk: 5})
     rendered = len(sent)
-    second = broadcasts.online_changed([room.pk], window_seconds=5)  # another process, same window
+    second = broadcasts.online_changed({room.pk: 5})  # another process, same window
 
     assert first == set()
     assert second == {room.pk}  # to try again once the window is over
