@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.template.loader import render_to_string
 
 from messaging import log, mentions
-from messaging.models import Message
+from messaging.models import Message, Reaction
 from realtime import groups, transport
 
 
@@ -29,9 +29,10 @@ def message_changed(message: Message) -> None:
 
 
 def reactions_changed(message: Message) -> None:
-    """Only the chips: an edit form open in the message stays open."""
-    [current] = Message.objects.in_room(message.room).filter(pk=message.pk)
-    context = {"message": current, "chips": log.chips(current), "oob": True}
+    """Only the chips (an edit form open in the message stays open); lazy: in a busy room they go out with
+    the next message's write."""
+    reactions = Reaction.objects.filter(message=message).select_related("user").order_by("id")
+    context = {"message": message, "chips": log.chips(reactions), "oob": True}
     html = render_to_string("messaging/_reactions.html", context)
     transport.send_html(groups.room(message.room_id), html, lazy=True)
 

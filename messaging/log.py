@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from messaging.models import Message
+    from messaging.models import Message, Reaction
 
 GROUP_WITHIN = timedelta(minutes=5)
 
@@ -40,9 +40,10 @@ def place(message: Message, previous_author_id: int | None, previous_created_at:
     )
 
 
-def chips(message: Message) -> list[Chip]:
+def chips(reactions: Iterable[Reaction]) -> list[Chip]:
+    """A message's reactions (with their users, in the order given) as chips, one per text."""
     by_text: dict[str, list[tuple[int, str]]] = {}
-    for reaction in message.reactions.all():
+    for reaction in reactions:
         by_text.setdefault(reaction.text, []).append((reaction.user_id, reaction.user.username))
     return [
         Chip(text, len(people), " ".join(str(pk) for pk, _ in people), ", ".join(name for _, name in people))
@@ -60,7 +61,7 @@ def prepare(messages: Iterable[Message]) -> list[Message]:
             getattr(message, "previous_author_id", None),
             getattr(message, "previous_created_at", None),
         )
-        message.chips = chips(message)
+        message.chips = chips(message.reactions.all())
     return prepared
 
 
