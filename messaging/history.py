@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from messaging import log
 from messaging.models import Message
-from rooms.models import Room
+from rooms.models import Membership, Room
 
 
 def parse_before(raw: str | None) -> int | None:
@@ -48,3 +49,12 @@ def page_before(room: Room, before: int) -> Page:
         .values_list("id", flat=True)[: size + 1]
     )
     return Page(messages, older_before(room, messages), below[size] if len(below) > size else None)
+
+
+def first_unread(user: User, room: Room, messages: list[Message]) -> int | None:
+    """The first message shown that this member had not read, written by someone else: the page puts a "New"
+    divider above it (where they left off)."""
+    last_read = Membership.objects.filter(room=room, user=user).values_list("last_read_id", flat=True).first()
+    if not last_read:
+        return None  # never read here: everything is new, no divider needed
+    return next((m.pk for m in messages if m.pk > last_read and m.author_id != user.pk), None)

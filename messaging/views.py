@@ -60,6 +60,7 @@ def chat_page(
     messages = (
         log.prepare(Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)) if stored else []
     )
+    first_unread = history.first_unread(request.user, room, messages) if stored else None
     if messages:
         actions.mark_read(request.user, room.pk, messages[-1].pk)
     errors = [refusal.message] if refusal else [e for errs in form.errors.values() for e in errs]
@@ -77,6 +78,7 @@ def chat_page(
         "direct_partner": Membership(room=room, user=partner) if partner else None,
         "replying_to": reply_to,
         "older_before": history.older_before(room, messages) if stored else None,
+        "first_unread": first_unread,
         "typing_lines": [],
     }
     status = refusal.status if refusal else (400 if form.errors else 200)

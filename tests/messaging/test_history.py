@@ -82,3 +82,19 @@ def test_a_conversation_scrolls_back_the_same_way_and_only_for_its_members(alice
     assert bodies(chunk) == [f"m {n}" for n in range(1, 11)]
     assert "This is the beginning of your conversation with alice." in chunk
     assert login_client(carol).get(f"/rooms/{room.slug}/?before={ids[10]}").status_code == 404
+
+
+def test_opening_a_room_with_unread_messages_shows_where_the_reader_left_off(room, alice, bob):
+    room_actions.join_room(alice, room)  # a member (her socket joined her when she first came)
+    seen = [actions.post_message(bob, room, f"m {n}").pk for n in range(1, 4)]
+    client = login_client(alice)
+    client.get("/rooms/general/")  # alice has read up to m 3
+    actions.post_message(alice, room, "m 4")  # her own: not new to her
+    unread = actions.post_message(bob, room, "m 5")
+
+    page = client.get("/rooms/general/").content.decode()
+
+    divider = page.index('<div id="new-messages" class="new-divider" role="separator">New</div>')
+    assert page.index(f'id="message-{seen[-1]}"') < divider < page.index(f'id="message-{unread.pk}"')
+    again = client.get("/rooms/general/").content.decode()
+    assert 'id="new-messages"' not in again  # read now
