@@ -24,7 +24,6 @@ LINK_SCHEMES = ("http:", "https:", "mailto:")
 ROOM_MENTION = "room"
 # Django's default username characters (site_config keeps usernames ASCII).
 MENTION = re.compile(r"@([A-Za-z0-9_.+-]{1,150})")
-_MENTION_AT_START = re.compile(MENTION.pattern)
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9_.+-]")
 
 
@@ -44,7 +43,7 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
         return False
     if state.pos > 0 and _WORD_BEFORE.match(state.src[state.pos - 1]):
         return False  # an e-mail address, or a word with an @ inside
-    match = _MENTION_AT_START.match(state.src, state.pos)
+    match = MENTION.match(state.src, state.pos)
     if match is None:
         return False
     name = match.group(1).rstrip(".")

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from messaging import typing
+from realtime.hub import Hub
 from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,8 +45,18 @@ async def test_a_typist_is_shown_to_the_room_without_their_own_name_and_cleared_
     assert shown_lines(await b.receive_until('id="typing"')) == {}
 
 
-async def test_a_flood_of_typing_frames_counts_once_per_throttle_window(connect, room, alice, bob, settings):
+async def test_a_flood_of_typing_frames_counts_once_per_throttle_window(
+    connect, room, alice, bob, settings, monkeypatch
+):
     settings.CHAT_TYPING_WINDOW_MS = 10
+    published: list[dict] = []
+    original = Hub.publish
+
+    async def counted(self, group, event):
+        published.append(event)
+        await original(self, group, event)
+
+    monkeypatch.setattr(Hub, "publish", counted)
     a = await connect("/ws/rooms/general/", alice)
     b = await connect("/ws/rooms/general/", bob)
 
@@ -57,6 +68,9 @@ async def test_a_flood_of_typing_frames_counts_once_per_throttle_window(connect,
     await b.receive_until('id="typing"')
 
     assert len(b.heard_about('id="typing"')) == 2  # shown once, cleared once: the flood cost nothing more
+    # One event to show alice typing, one to drop her: the socket's throttle, and a typist still shown not
+    # being announced again, keep 50 frames from costing the channel layer 50 events.
+    assert [event["active"] for event in published] == [True, False]
 
 
 async def test_a_typist_who_stops_is_dropped_after_the_expiry(connect, room, alice, bob, settings):
