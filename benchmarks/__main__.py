@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks import search_runs
 from benchmarks.report import add_ratios, cpu_split, summarize, table
 from benchmarks.run import Plan
 from benchmarks.scenarios import SCENARIOS, run_scenario
@@ -36,6 +37,17 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--ingest-seconds", type=float, default=10)
     parser.add_argument("--repeat", type=int, default=1, help="runs per scenario; medians are reported")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"))
+    parser.add_argument(
+        "--search-messages",
+        type=int,
+        default=1_000_000,
+        help="messages seeded for the search step (0: skip it)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"),
+        help="a server where the search step may create (and then drop) a database of its own",
+    )
     parser.add_argument("--json", dest="json_path", default="")
     return parser
 
@@ -84,7 +96,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: done", flush=True)
     add_ratios(results["scenarios"])
     results["formatting_per_s"] = formatting_throughput()
+    if options.search_messages:
+        results["search"] = search_runs.run_all(options.search_messages, options.postgres_url)
     print(table(results))
+    if results.get("search"):
+        print(search_runs.table(results["search"]))
     path = Path(options.json_path or f"bench-results/bench-{datetime.now(UTC):%Y%m%d-%H%M%S}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2))

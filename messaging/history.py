@@ -37,18 +37,39 @@ def older_before(room: Room, messages: list[Message]) -> int | None:
     return None
 
 
-def page_before(room: Room, before: int) -> Page:
+def newer_before(room: Room, after: int) -> int | None:
+    """The `before` of the page that follows a page ending at message `after`: None when what follows fits
+    on the live room's page."""
     size = settings.CHAT_HISTORY_LENGTH
-    newest = list(Message.objects.in_room(room).with_previous().filter(id__lt=before).order_by("-id")[:size])
-    newest.reverse()
-    messages = log.prepare(newest)
-    after = messages[-1].pk if messages else before - 1
     below = list(
         Message.objects.filter(room=room, id__gt=after)
         .order_by("id")
         .values_list("id", flat=True)[: size + 1]
     )
-    return Page(messages, older_before(room, messages), below[size] if len(below) > size else None)
+    return below[size] if len(below) > size else None
+
+
+def page_before(room: Room, before: int) -> Page:
+    """Keyset paging on the (room, id) index: the same few queries at any depth, never an OFFSET."""
+    size = settings.CHAT_HISTORY_LENGTH
+    newest = list(Message.objects.in_room(room).with_previous().filter(id__lt=before).order_by("-id")[:size])
+    newest.reverse()
+    messages = log.prepare(newest)
+    after = messages[-1].pk if messages else before - 1
+    return Page(messages, older_before(room, messages), newer_before(room, after))
+
+
+def page_around(room: Room, pk: int) -> Page:
+    """A permalink's page: the message with the history just before and after it."""
+    size = settings.CHAT_HISTORY_LENGTH
+    in_room = Message.objects.in_room(room).with_previous()
+    older = list(in_room.filter(id__lte=pk).order_by("-id")[: size // 2 + 1])
+    older.reverse()
+    newer = list(in_room.filter(id__gt=pk).order_by("id")[: size - len(older)])
+    messages = log.prepare(older + newer)
+    return Page(
+        messages, older_before(room, messages), newer_before(room, messages[-1].pk) if messages else None
+    )
 
 
 def first_unread(user: User, room: Room, messages: list[Message]) -> int | None:

@@ -7,6 +7,9 @@ exist. With htmx (`request.htmx`) they answer with the fragment to swap; without
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -18,8 +21,12 @@ from messaging import actions, log
 from messaging.errors import ActionRefused
 from messaging.forms import MessageForm, ReactionForm
 from messaging.models import Message
+from messaging.views import may_change, permalink_page
 from realtime.requests import AuthedRequest
 from rooms.models import Room
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
@@ -32,26 +39,70 @@ def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
     return messages[0]
 
 
-def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> HttpResponseRedirect:
-    """The room's page (a conversation's, as its reader addresses it) at that message."""
-    room = message.room
+def partner(request: AuthedRequest, room: Room) -> User:
+    """The other member of a conversation, whose name is its address for this reader."""
+    other = room.memberships.exclude(user=request.user).select_related("user").first()
+    if other is None:
+        raise Http404("No such message.")
+    return other.user
+
+
+def on_live_page(message: Message) -> bool:
+    newer = Message.objects.filter(room=message.room, id__gt=message.pk).values("id")
+    return newer[: settings.CHAT_HISTORY_LENGTH].count() < settings.CHAT_HISTORY_LENGTH
+
+
+def live_url(request: AuthedRequest, room: Room) -> str:
+    """The room's live page (a conversation's, at the address its reader knows it by)."""
     if room.kind == Room.Kind.DIRECT:
-        other = room.memberships.exclude(user=request.user).select_related("user").first()
-        if other is None:
-            raise Http404("No such message.")
-        url = reverse("messaging:direct", args=[other.user.username])
+        return reverse("messaging:direct", args=[partner(request, room).username])
+    return reverse("rooms:detail", args=[room.slug])
+
+
+def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> HttpResponseRedirect:
+    """The room's page at that message; a message too old to be on it: its permalink page."""
+    room = message.room
+    if not query and not on_live_page(message):
+        if room.kind == Room.Kind.DIRECT:
+            url = reverse("messaging:message", args=[partner(request, room).username, message.pk])
+        else:
+            url = reverse("rooms:message", args=[room.slug, message.pk])
     else:
-        url = reverse("rooms:detail", args=[room.slug])
+        url = live_url(request, room)
     return redirect(f"{url}{query}#{message.dom_id}")
 
 
 @login_required
 @require_GET
 def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """The message's page (history around it); a conversation's is at the address its reader knows it by.
+    With htmx (an edit cancelled): the message as it is."""
     message = readable(request, slug, pk)
-    if request.htmx:  # an edit cancelled: the message as it is
+    if request.htmx:
         return HttpResponse(render_to_string("messaging/_message.html", {"message": message}, request))
-    return in_room_page(request, message)
+    if message.room.kind == Room.Kind.DIRECT:
+        url = reverse("messaging:message", args=[partner(request, message.room).username, pk])
+        return redirect(f"{url}#{message.dom_id}")
+    return permalink_page(request, message.room, None, pk)
+
+
+@login_required
+@require_GET
+def message_actions(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    """A message's controls for this reader, loaded by htmx when they first point at or focus the message;
+    without htmx, the message's page (which shows them)."""
+    message = readable(request, slug, pk)
+    if not request.htmx:
+        return permalink(request, slug, pk)
+    if message.is_deleted:
+        return HttpResponse("")
+    context = {
+        "message": message,
+        "may_change": may_change(request.user, message),
+        "standalone": request.GET.get("standalone") == "1",
+        "history_url": live_url(request, message.room),
+    }
+    return render(request, "messaging/_message_actions.html", context)
 
 
 @login_required

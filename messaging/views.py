@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
@@ -78,6 +79,7 @@ def chat_page(
         "direct_partner": Membership(room=room, user=partner) if partner else None,
         "replying_to": reply_to,
         "older_before": history.older_before(room, messages) if stored else None,
+        "history_url": request.path,
         "first_unread": first_unread,
         "typing_lines": [],
     }
@@ -88,18 +90,42 @@ def chat_page(
 def history_page(request: AuthedRequest, room: Room, partner: User | None, before: int) -> HttpResponse:
     """The messages before `before`: for htmx scrolling back, the fragment that replaces the log's top link;
     without it, a page of history with links to older and newer pages, and no live socket."""
-    page = history.page_before(room, before)
-    context = {
+    context = history_context(room, partner, history.page_before(room, before), request.path)
+    if request.htmx:
+        return render(request, "messaging/_history_chunk.html", context)
+    return render(request, "messaging/history.html", context | {"history_page": True})
+
+
+def permalink_page(request: AuthedRequest, room: Room, partner: User | None, pk: int) -> HttpResponse:
+    """A message's own page: the history around it, the message highlighted, no live socket (so catch-up
+    never appends into the middle of it), older and newer pages linked and "Jump to latest"."""
+    page = history.page_around(room, pk)
+    if not any(message.pk == pk for message in page.messages):
+        raise Http404("No such message.")
+    live_url = reverse("messaging:direct", args=[partner.username]) if partner else room.get_absolute_url()
+    shown = next(message for message in page.messages if message.pk == pk)
+    context = history_context(room, partner, page, live_url) | {
+        "history_page": True,
+        "highlight": pk,
+        "may_change_highlight": may_change(request.user, shown),
+    }
+    return render(request, "messaging/history.html", context)
+
+
+def history_context(room: Room, partner: User | None, page: history.Page, history_url: str) -> dict[str, Any]:
+    return {
         "room": room,
         "chat_messages": page.messages,
         "older_before": page.older_before,
         "newer_before": page.newer_before,
-        "history": True,
+        "history_url": history_url,
         "direct_partner": Membership(room=room, user=partner) if partner else None,
     }
-    if request.htmx:
-        return render(request, "messaging/_history_chunk.html", context)
-    return render(request, "messaging/history.html", context)
+
+
+def may_change(user: User, message: Message) -> bool:
+    """Edit and Delete are offered to the author and to staff (the actions check again)."""
+    return not message.is_deleted and (message.author_id == user.pk or user.is_staff)
 
 
 def replying_to(request: AuthedRequest, room: Room) -> Message | None:
@@ -164,6 +190,21 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
     if not room.is_member(request.user):  # removed from it (the admin): gone, as for anyone else
         raise Http404("No such conversation.")
     return chat_page(request, room, other)
+
+
+@login_required
+@require_GET
+def direct_message(request: AuthedRequest, username: str, pk: int) -> HttpResponse:
+    """A conversation message's permalink page, at the address its reader knows the conversation by."""
+    other = get_user_model().objects.filter(username=username).exclude(pk=request.user.pk).first()
+    room = (
+        Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()
+        if other
+        else None
+    )
+    if room is None or not room.is_member(request.user):
+        raise Http404("No such message.")
+    return permalink_page(request, room, other, pk)
 
 
 @login_required

@@ -28,3 +28,10 @@ CHAT_SYNC_GRACE_SECONDS = 0
 # The suite signs up many accounts from one address; tests of the throttles turn them on.
 CHAT_SIGNUPS_PER_HOUR = 0
 CHAT_LOGINS_PER_HOUR = 0
+
+# The suite's PostgreSQL pass over the database-specific tests sets this (tests/integration/
+# test_search_on_postgres.py); a DATABASE_URL exported in the shell never switches the suite's database.
+if os.environ.get("TEST_SUITE_DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["TEST_SUITE_DATABASE_URL"])}

@@ -21,11 +21,17 @@ View = Callable[..., HttpResponseBase]
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address, for the throttles and for django-axes alike (AXES_CLIENT_IP_CALLABLE).
+    """The client's address, for the throttles (django-axes gets the same, see axes_address).
 
     REMOTE_ADDR is the peer, or the client a trusted proxy names when the server runs with proxy headers on
     (CHAT_TRUSTED_PROXY, see the Makefile); never a header read here, which any client could forge."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def axes_address(request: HttpRequest) -> str | None:
+    """The address django-axes records (AXES_CLIENT_IP_CALLABLE): None when the server was not told one (a
+    Unix socket), since its column is an IP address field that PostgreSQL checks."""
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def current_window() -> int:

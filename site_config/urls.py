@@ -16,4 +16,5 @@ urlpatterns = [
     path("rooms/", include("messaging.room_urls")),
     path("dm/", include("messaging.urls")),
     path("mentions/", include("messaging.mention_urls")),
+    path("search/", include("messaging.search_urls")),
 ]

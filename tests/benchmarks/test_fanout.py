@@ -10,9 +10,11 @@ import sys
 import pytest
 
 from tests.live_server import ROOT
-from tests.services import fresh_redis
+from tests.services import POSTGRES_URL, fresh_redis, require
 
-TINY = "--clients 4 --senders 2 --rates 5 --seconds 1 --ingest-senders 3 --ingest-seconds 1"
+TINY = (
+    "--clients 4 --senders 2 --rates 5 --seconds 1 --ingest-senders 3 --ingest-seconds 1 --search-messages 0"
+)
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -82,3 +84,31 @@ def test_the_storm_and_features_scenarios_run_and_report_what_they_measure(tmp_p
     assert "| connection storm |" in result.stdout
     assert report["formatting_per_s"] > 0
     assert report["cpu_model"]
+
+
+def test_the_search_step_seeds_both_databases_and_reports_every_query(tmp_path):
+    require(POSTGRES_URL, "PostgreSQL")
+    output = tmp_path / "bench.json"
+
+    result = bench(
+        "--scenarios",
+        "baseline",
+        "--search-messages",
+        "30000",
+        "--postgres-url",
+        POSTGRES_URL,
+        "--json",
+        str(output),
+    )
+
+    runs = {run["database"]: run for run in json.loads(output.read_text())["search"]}
+    assert set(runs) == {"sqlite", "postgresql"}
+    for run in runs.values():
+        assert run["messages"] == 30000
+        assert run["index_mb"] > 0
+        assert set(run["search"]) == {"common word", "rare word", "partial word", "phrase"}
+        assert all(timing["p50_ms"] > 0 for timing in run["search"].values())
+        # Keyset paging: the same queries at any depth.
+        assert len({depth["queries"] for depth in run["history"].values()}) == 1
+    assert "| sqlite | 30,000 |" in result.stdout
+    assert "| postgresql | 30,000 |" in result.stdout
