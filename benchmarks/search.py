@@ -33,7 +33,7 @@ QUERIES = {
     "phrase": '"release notes"',
 }
 RARE_EVERY = 20_000  # one message in this many says the rare word
-TIMED = 30
+TIMED = 100
 
 
 def vocabulary(rng: random.Random) -> list[str]:

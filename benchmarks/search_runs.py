@@ -4,7 +4,6 @@ machine's PostgreSQL answers, on a database made for the run and dropped after i
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from benchmarks import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +48,8 @@ def run_one(database_url: str, messages: int) -> dict[str, Any]:
         "--messages",
         str(messages),
     ]
-    # Its own settings: nothing of the caller's Django environment (a test run's settings) carries over.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_"))}
+    # Production settings (debug off, as the servers of the fan-out benchmark), nothing of the caller's.
+    env = servers.production_env(database_url, DJANGO_ALLOWED_HOSTS="testserver")
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT, env=env)
     if result.returncode:
         raise RuntimeError(f"the search benchmark failed:\n{result.stderr[-3000:]}")

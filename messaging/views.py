@@ -100,10 +100,10 @@ def permalink_page(request: AuthedRequest, room: Room, partner: User | None, pk:
     """A message's own page: the history around it, the message highlighted, no live socket (so catch-up
     never appends into the middle of it), older and newer pages linked and "Jump to latest"."""
     page = history.page_around(room, pk)
-    if not any(message.pk == pk for message in page.messages):
+    shown = next((message for message in page.messages if message.pk == pk), None)
+    if shown is None:
         raise Http404("No such message.")
     live_url = reverse("messaging:direct", args=[partner.username]) if partner else room.get_absolute_url()
-    shown = next(message for message in page.messages if message.pk == pk)
     context = history_context(room, partner, page, live_url) | {
         "history_page": True,
         "highlight": pk,
