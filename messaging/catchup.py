@@ -101,24 +101,6 @@ def cursor_frame(plan: Plan) -> str:
     return render_to_string("messaging/chat.html#sync-cursor", context)
 
 
-@dataclass
-class CatchUp:
-    frames: list[str]
-    message_ids: list[int]
-    cursor: int
-    synced_at: datetime
-
-
-def catch_up(
-    room: Room, after: int, since: datetime, already_sent: frozenset[int] = frozenset(), floor: int = 0
-) -> CatchUp:
-    """The whole catch-up in one go (for callers that are not a socket sharing the database thread)."""
-    found = plan(room, after, since, already_sent, floor)
-    frames = [render_step(room, template, ids) for template, ids in steps(found)]
-    frames.append(cursor_frame(found))
-    return CatchUp(frames, found.sent, found.cursor, found.synced_at)
-
-
 Frame = dict[str, Any]
 
 

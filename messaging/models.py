@@ -9,7 +9,7 @@ from django.db import models
 from rooms.models import Room
 
 if TYPE_CHECKING:
-    from messaging.log import Chip
+    from messaging.log import Chip, Times
 
 
 class MessageQuerySet(models.QuerySet["Message"]):
@@ -68,6 +68,7 @@ class Message(models.Model):
     day_start: bool
     grouped: bool
     chips: list[Chip]
+    times: Times
 
     class Meta:
         ordering = ["id"]

@@ -210,6 +210,7 @@ def test_operators_and_wildcards_match_literally(room, alice):
     assert found(alice, "100%") == ["100% done, a_b and NEAR(x) too"]
     assert found(alice, "a_b") == ["100% done, a_b and NEAR(x) too"]
     assert found(alice, "NEAR(x)") == ["100% done, a_b and NEAR(x) too"]
+    assert found(alice, "0%") == ["100% done, a_b and NEAR(x) too"]  # short: matched by LIKE, % escaped
 
 
 def test_two_character_words_are_found_and_one_character_words_are_left_out(room, alice):

@@ -19,7 +19,8 @@ from channels.db import database_sync_to_async
 from messaging import actions, formatting
 from messaging.formatting import LINK_REL, render
 from messaging.models import Message
-from tests.conftest import login_client
+from realtime import groups
+from tests.conftest import all_sent, login_client
 
 Attrs = list[tuple[str, str | None]]
 
@@ -381,6 +382,8 @@ async def test_every_payload_reaches_the_room_as_safe_html(connect, room, alice,
     settings.CHAT_RATE_LIMIT_MESSAGES = 0
     a = await connect("/ws/rooms/general/", alice)
     b = await connect("/ws/rooms/general/", bob)
+    # The arrivals' presence fragments first: the hub would otherwise join one into a message's frame.
+    await all_sent(groups.room(room.pk), a, b)
     await a.send(body="a plain message")
     plain = Parsed(await b.receive_until("a plain message"))
     texts = marked(CORPUS)
