@@ -17,10 +17,11 @@ import importlib
 import json
 import os
 import random
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from benchmarks.run import percentile
 
 ROOMS = 100
 PEOPLE = 50
@@ -137,11 +138,7 @@ def timed(client: Any, url: str, params: dict[str, str]) -> tuple[list[float], i
 
 
 def percentiles(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99)], 1),
-    }
+    return {"p50_ms": round(percentile(times, 0.5), 1), "p99_ms": round(percentile(times, 0.99), 1)}
 
 
 def measure(seeded: dict[str, Any]) -> dict[str, Any]:

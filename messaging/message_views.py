@@ -80,10 +80,14 @@ def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     message = readable(request, slug, pk)
     if request.htmx:
         return HttpResponse(render_to_string("messaging/_message.html", {"message": message}, request))
+    return message_page(request, message)
+
+
+def message_page(request: AuthedRequest, message: Message) -> HttpResponse:
     if message.room.kind == Room.Kind.DIRECT:
-        url = reverse("messaging:message", args=[partner(request, message.room).username, pk])
+        url = reverse("messaging:message", args=[partner(request, message.room).username, message.pk])
         return redirect(f"{url}#{message.dom_id}")
-    return permalink_page(request, message.room, None, pk)
+    return permalink_page(request, message.room, None, message.pk)
 
 
 @login_required
@@ -93,7 +97,7 @@ def message_actions(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     without htmx, the message's page (which shows them)."""
     message = readable(request, slug, pk)
     if not request.htmx:
-        return permalink(request, slug, pk)
+        return message_page(request, message)
     if message.is_deleted:
         return HttpResponse("")
     context = {

@@ -58,7 +58,7 @@ def results(request: AuthedRequest) -> HttpResponse:
         partner = named.get(message.room_id)
         message.search_partner = partner  # type: ignore[attr-defined]
         message.search_url = link(message, partner)  # type: ignore[attr-defined]
-        message.search_snippet = snippet(message.body, query.words)  # type: ignore[attr-defined]
+        message.search_snippet = snippet(message.body, list(query.terms))  # type: ignore[attr-defined]
     context |= {
         "results": found,
         "older": found[-1].pk if len(page) > search.PAGE_SIZE else None,

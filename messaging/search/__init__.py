@@ -42,9 +42,11 @@ def author_id(query: Query) -> int | None:
 def find(user: User, query: Query, before: int | None = None, size: int = PAGE_SIZE) -> list[Message]:
     """The newest `size` messages matching `query` that `user` can read, with ids below `before`: one page
     of results (keyset paging: any page costs the same)."""
+    if not query.runnable:
+        return []
     rooms = readable_rooms(user, query)
     author = author_id(query)
-    if not rooms or (query.author is not None and author is None) or not query.runnable:
+    if not rooms or (query.author is not None and author is None):
         return []
     backend = postgres if connection.vendor == "postgresql" else sqlite
     ids = backend.matching_ids(query, rooms, author, before, size)

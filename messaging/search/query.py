@@ -26,11 +26,6 @@ class Query:
     def runnable(self) -> bool:
         return bool(self.terms) or self.room is not None or self.author is not None
 
-    @property
-    def words(self) -> list[str]:
-        """The words and phrases to highlight."""
-        return list(self.terms)
-
 
 def clean(raw: str) -> str:
     """No control characters, no bidi overrides, nothing no database can store; runs of space as one."""
