@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "template_partials",
+    "people",
     "rooms",
     "messaging",
     "presence",
