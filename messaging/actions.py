@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,8 +14,11 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from messaging import broadcasts, formatting, log, mentions
-from messaging.errors import ActionRefused, NotAllowed, RateLimited, RoomLocked, SignedOut
+from messaging.errors import ActionRefused, Muted, NotAllowed, RateLimited, RoomLocked, SignedOut
 from messaging.models import Message, Reaction, Revision
+from people import audit
+from people.models import AuditEntry
+from rooms import moderation
 from rooms.models import Membership, Room, count_of
 
 if TYPE_CHECKING:
@@ -25,8 +28,21 @@ if TYPE_CHECKING:
 def check_can_post(user: User, room: Room) -> None:
     if not room.can_read(user):
         raise NotAllowed("You are not a member of this conversation.")
+    if room.is_archived:
+        raise RoomLocked("This room is archived: nobody can post here.")
     if room.is_locked:
         raise RoomLocked("This room is locked: nobody can post here.")
+
+
+def muted(until: datetime) -> Muted:
+    shown = timezone.localtime(until).strftime("%Y-%m-%d %H:%M %Z")
+    return Muted(f"You are muted in this room until {shown}.")
+
+
+def check_not_muted(user: User, room: Room) -> None:
+    until = moderation.muted_until(user, room)
+    if until is not None:
+        raise muted(until)
 
 
 def rate_limited() -> RateLimited:
@@ -98,6 +114,7 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         allowed = allowances(post.user for post in posts)
         replies = replied_to(posts)
         people = mentions.mentionable([(post.room, post.body) for post in posts])
+        silenced = moderation.muted_pairs((post.room.pk, post.user.pk) for post in posts)
         stored: list[Message] = []
         mentioned: list[tuple[Message, formatting.Formatted]] = []
         for post, mentionable in zip(posts, people, strict=True):
@@ -109,6 +126,8 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
                 if room is None:
                     raise NotAllowed("This room no longer exists.")
                 check_can_post(post.user, room)
+                if (until := silenced.get((room.pk, post.user.pk))) is not None:
+                    raise muted(until)
                 if allowed[post.user.pk] < 1:
                     raise rate_limited()
                 if post.reply_to is not None and (reply is None or reply.room_id != room.pk):
@@ -189,7 +208,12 @@ def delete_own_message(user: User, room: Room, message_id: int) -> Message:
         raise NotAllowed("That message is not here any more.")
     if message.author_id != user.pk and not user.is_staff:
         raise NotAllowed("You can only delete your own messages.")
-    return delete_message(message)
+    with transaction.atomic():
+        if message.author_id != user.pk:
+            author = get_user_model().objects.filter(pk=message.author_id).first()
+            where = f"#{room.name}" if room.kind != Room.Kind.DIRECT else "a conversation"
+            audit.record(user, AuditEntry.Action.DELETE_MESSAGE, author, f"message {message.pk} in {where}")
+        return delete_message(message)
 
 
 def readable_message(user: User, room: Room, message_id: int) -> Message:
@@ -213,8 +237,9 @@ def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
         message = readable_message(user, room, message_id)
         if message.author_id != user.pk and not user.is_staff:
             raise NotAllowed("You can only edit your own messages.")
-        if message.room.is_locked:
-            raise RoomLocked("This room is locked: nobody can edit messages here.")
+        if message.room.is_read_only:
+            raise RoomLocked("This room is read only: nobody can edit messages here.")
+        check_not_muted(user, message.room)
         if body == message.body:
             return message
         check_allowance(user)
@@ -237,6 +262,7 @@ def toggle_reaction(user: User, room: Room, message_id: int, text: str) -> Messa
     ReactionForm. Few queries: in a busy room each waits its turn in the database thread with the posts."""
     with transaction.atomic():
         message = readable_message(user, room, message_id)
+        check_not_muted(user, message.room)
         if not Reaction.objects.filter(message=message, user=user, text=text).delete()[0]:
             check_allowance(user)
             texts = set(message.reactions.values_list("text", flat=True).distinct())

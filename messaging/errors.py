@@ -19,6 +19,12 @@ class RoomLocked(ActionRefused):
     status = 403
 
 
+class Muted(ActionRefused):
+    """Muted in the room by staff: they read, but cannot post, edit or react until the time they are told."""
+
+    status = 403
+
+
 class RateLimited(ActionRefused):
     status = 429
 

@@ -59,6 +59,14 @@ def record(message: Message, people: Iterable[int], whole_room: bool) -> set[int
     notified.discard(message.author_id)
     if not notified:
         return set()
+    # People who chose to hear nothing from this room are not notified of it, even by name.
+    notified -= set(
+        Membership.objects.filter(
+            room_id=message.room_id, user_id__in=notified, notify=Membership.Notify.NOTHING
+        ).values_list("user_id", flat=True)
+    )
+    if not notified:
+        return set()
     already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
     fresh = notified - already
     Mention.objects.bulk_create([Mention(message=message, user_id=pk) for pk in fresh], ignore_conflicts=True)

@@ -10,22 +10,42 @@ from messaging.views import chat_page
 from presence.models import Connection
 from realtime.requests import AuthedRequest
 from rooms import actions, names
-from rooms.forms import OpenRoomForm
+from rooms.errors import RoomRefused
+from rooms.forms import OpenRoomForm, RoomDetailsForm
 from rooms.models import Room
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def index(request: AuthedRequest) -> HttpResponse:
-    form = OpenRoomForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return redirect(actions.open_room(request.user, form.cleaned_data["name"]))
-    rooms = list(Room.objects.listed().visible_to(request.user).order_by("name"))
+    """The room selector. Its two forms post here: "open" (an existing name opens, a new one creates an open
+    room) and "create" (name, topic, open or private: always a new room), told apart by the `kind` field."""
+    creating = request.method == "POST" and "kind" in request.POST
+    form = OpenRoomForm(None if creating else request.POST or None)
+    create_form = RoomDetailsForm(request.POST if creating else None, auto_id="create-%s")
+    bound = create_form if creating else form
+    if request.method == "POST" and bound.is_valid():
+        try:
+            if creating:
+                data = create_form.cleaned_data
+                room = actions.create_room(request.user, data["name"], data["topic"], data["kind"])
+            else:
+                room = actions.open_room(request.user, form.cleaned_data["name"])
+            return redirect(room)
+        except RoomRefused as refusal:
+            bound.add_error("name", refusal.message)
+    rooms = list(Room.objects.in_selector().visible_to(request.user).order_by("name"))
     counts = Connection.objects.online_counts()
     for room in rooms:
         room.online_count = counts.get(room.pk, 0)  # type: ignore[attr-defined]
-    context = {"form": form, "rooms": rooms}
-    return render(request, "rooms/index.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "create_form": create_form,
+        "creating": creating,
+        "rooms": rooms,
+        "may_create": actions.may_create_rooms(request.user),
+    }
+    return render(request, "rooms/index.html", context, status=400 if bound.errors else 200)
 
 
 @login_required
@@ -53,6 +73,10 @@ def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 def missing(request: AuthedRequest, slug: str) -> HttpResponse:
-    if not settings.CHAT_AUTO_CREATE_ROOMS or not names.slug_for(slug):
+    if (
+        not settings.CHAT_AUTO_CREATE_ROOMS
+        or not names.slug_for(slug)
+        or not actions.may_create_rooms(request.user)
+    ):
         raise Http404("No such room.")
     return render(request, "rooms/missing.html", {"name": slug}, status=404)

@@ -36,6 +36,6 @@ def memberships(user: User) -> list[Membership]:
 def of(user: User) -> dict[str, list[Membership]]:
     rows = memberships(user)
     return {
-        "rooms": [m for m in rows if m.room.kind != Room.Kind.DIRECT],
+        "rooms": [m for m in rows if m.room.kind != Room.Kind.DIRECT and not m.room.is_archived],
         "directs": [m for m in rows if m.room.kind == Room.Kind.DIRECT],
     }

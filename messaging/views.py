@@ -23,6 +23,7 @@ from messaging.models import Mention, Message
 from presence.broadcasts import online_list
 from realtime.requests import AuthedRequest
 from rooms import actions as room_actions
+from rooms import moderation
 from rooms.actions import join_room
 from rooms.models import Membership, Room
 
@@ -82,9 +83,22 @@ def chat_page(
         "history_url": request.path,
         "first_unread": first_unread,
         "typing_lines": [],
-    }
+    } | room_tools(request.user, room)
     status = refusal.status if refusal else (400 if form.errors else 200)
     return render(request, "messaging/chat.html", context, status=status)
+
+
+def room_tools(user: User, room: Room) -> dict[str, Any]:
+    """What this viewer may do in a room besides posting: its settings, their notification level, a mute."""
+    if room.pk is None or room.kind == Room.Kind.DIRECT:
+        return {}
+    membership = Membership.objects.filter(room=room, user=user).only("notify").first()
+    return {
+        "room_admin": room.is_admin(user),
+        "notify": membership.notify if membership else Membership.Notify.ALL,
+        "notify_choices": Membership.Notify.choices,
+        "muted_until": moderation.muted_until(user, room),
+    }
 
 
 def history_page(request: AuthedRequest, room: Room, partner: User | None, before: int) -> HttpResponse:

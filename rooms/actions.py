@@ -6,9 +6,13 @@ import itertools
 import re
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from people import audit
+from people.models import AuditEntry
 from rooms import broadcasts, names
+from rooms.errors import NotRoomAdmin, RoomRefused
 from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
@@ -45,20 +49,70 @@ def free_slug(base: str) -> str:
     raise AssertionError("unreachable")
 
 
+def may_create_rooms(user: User) -> bool:
+    """CHAT_ROOM_CREATORS: "everyone" (the default) or "staff" (Campfire's switch)."""
+    return user.is_active and (settings.CHAT_ROOM_CREATORS != "staff" or user.is_staff)
+
+
+def check_may_create(user: User) -> None:
+    if not may_create_rooms(user):
+        raise NotRoomAdmin("Only staff can create rooms here.")
+
+
 def open_room(user: User, name: str) -> Room:
     """The room selector's "existing opens, new creates": `name` has passed OpenRoomForm. A room the user
     cannot read never blocks the name nor shows through: they get a new open room at another address."""
     base = names.slug_for(name)
+    room = visible_room_for(user, base)
+    if room is not None:
+        return room
+    return create_room(user, name)
+
+
+def create_room(user: User, name: str, topic: str = "", kind: str = Room.Kind.OPEN) -> Room:
+    """A new open or private room (name and topic have passed the forms); its creator is its first member
+    and one of its admins. A name the user can already see is refused; one they cannot see is not revealed."""
+    check_may_create(user)
+    if kind not in (Room.Kind.OPEN, Room.Kind.PRIVATE):
+        raise RoomRefused("A room is open or private.")
+    base = names.slug_for(name)
     for _ in range(CREATE_ATTEMPTS):
-        room = visible_room_for(user, base)
-        if room is not None:
-            return room
+        existing = visible_room_for(user, base)
+        if existing is not None:
+            raise RoomRefused(f"There is already a room named #{existing.name}.")
         try:
             with transaction.atomic():
-                return Room.objects.create(name=name, slug=free_slug(base), created_by=user)
+                room = Room.objects.create(
+                    name=name, topic=topic, kind=kind, slug=free_slug(base), created_by=user
+                )
+                Membership.objects.create(room=room, user=user)
+                return room
         except IntegrityError:
             continue  # someone took that address meanwhile: look again
     raise IntegrityError(f"no free address for a room named {name!r}")
+
+
+def check_admin(user: User, room: Room) -> None:
+    if room.kind == Room.Kind.DIRECT or not room.is_admin(user):
+        raise NotRoomAdmin("Only the room's admins can do that.")
+
+
+def change_settings(
+    user: User, room: Room, *, name: str, topic: str, kind: str, locked: bool, archived: bool
+) -> Room:
+    """Rename (the address stays, so links keep working), topic, open/private, locked, archived."""
+    check_admin(user, room)
+    if kind not in (Room.Kind.OPEN, Room.Kind.PRIVATE):
+        raise RoomRefused("A room is open or private.")
+    with transaction.atomic():
+        room.name, room.topic, room.kind = name, topic, kind
+        room.is_locked, room.is_archived = locked, archived
+        room.save(update_fields=["name", "topic", "kind", "is_locked", "is_archived"])
+        if kind == Room.Kind.PRIVATE:
+            # Whoever makes a room private stays in it (a staff admin need not have been a member).
+            Membership.objects.get_or_create(room=room, user=user)
+        room_updated(room)
+    return room
 
 
 def join_room(user: User, room: Room) -> Membership | None:
@@ -83,6 +137,11 @@ def room_updated(room: Room) -> None:
     transaction.on_commit(lambda: broadcasts.room_changed(room), robust=True)
 
 
+def delete_room_as(user: User, room: Room) -> None:
+    check_admin(user, room)
+    delete_room(room)
+
+
 def delete_room(room: Room) -> None:
     room_id = room.pk
     with transaction.atomic():
@@ -105,6 +164,51 @@ def open_direct(user: User, other: User) -> Room:
             )
             transaction.on_commit(lambda: broadcasts.direct_opened(room, user, other), robust=True)
     return room
+
+
+def add_member(user: User, room: Room, person: User) -> Membership:
+    """A room admin adds someone by username: the room appears in their sidebar at once."""
+    check_admin(user, room)
+    if not person.is_active:
+        raise RoomRefused(f"{person.get_username()} cannot be added: their account is deactivated.")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(room=room, user=person)
+        if created:
+            transaction.on_commit(lambda: broadcasts.room_joined(room, person), robust=True)
+    return membership
+
+
+def remove_member_as(user: User, room: Room, person: User) -> None:
+    check_admin(user, room)
+    if person.pk == user.pk:
+        raise RoomRefused("To leave the room yourself, use Leave.")
+    membership = Membership.objects.filter(room=room, user=person).first()
+    if membership is None:
+        raise RoomRefused(f"{person.get_username()} is not a member.")
+    with transaction.atomic():
+        remove_member(membership)
+        audit.record(user, AuditEntry.Action.REMOVE_MEMBER, person, f"#{room.name}")
+
+
+def leave(user: User, room: Room) -> None:
+    """A member leaves: the room leaves their sidebar; a private one is closed to them until invited again."""
+    if room.kind == Room.Kind.DIRECT:
+        raise RoomRefused("A conversation cannot be left.")
+    membership = Membership.objects.filter(room=room, user=user).first()
+    if membership is not None:
+        remove_member(membership)
+
+
+def set_notify(user: User, room: Room, level: str) -> Membership:
+    """How much of a room counts for this person: every message, mentions only, or nothing."""
+    if level not in Membership.Notify.values:
+        raise RoomRefused("Choose every message, mentions only or nothing.")
+    membership = join_room(user, room) or Membership.objects.filter(room=room, user=user).first()
+    if membership is None:
+        raise NotRoomAdmin("You are not a member of this room.")
+    membership.notify = level
+    membership.save(update_fields=["notify"])
+    return membership
 
 
 def remove_member(membership: Membership) -> None:

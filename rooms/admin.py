@@ -7,27 +7,39 @@ from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest
 
 from rooms import actions
-from rooms.models import Membership, Room, count_of
+from rooms.models import Membership, Mute, Room, count_of
 
 if TYPE_CHECKING:  # generic for django-stubs only: Django's admin classes take no type arguments
     InlineBase = admin.TabularInline[Membership, Room]
     AdminBase = admin.ModelAdmin[Room]
+    MuteAdminBase = admin.ModelAdmin[Mute]
 else:
     InlineBase = admin.TabularInline
     AdminBase = admin.ModelAdmin
+    MuteAdminBase = admin.ModelAdmin
 
 
 class MembershipInline(InlineBase):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
-    readonly_fields = ["joined_at", "last_read_id"]
+    # The member's own choice, not the admin's.
+    readonly_fields = ["joined_at", "last_read_id", "notify"]
 
 
 @admin.register(Room)
 class RoomAdmin(AdminBase):
-    list_display = ["name", "slug", "kind", "is_locked", "message_count", "member_count", "created_at"]
-    list_filter = ["kind", "is_locked"]
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "is_locked",
+        "is_archived",
+        "message_count",
+        "member_count",
+        "created_at",
+    ]
+    list_filter = ["kind", "is_locked", "is_archived"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "created_by"]
@@ -64,7 +76,7 @@ class RoomAdmin(AdminBase):
     def save_model(self, request: HttpRequest, obj: Room, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Through the action, so people in the room see a rename or a lock at once.
-        if change and {"name", "is_locked"} & set(form.changed_data):
+        if change and {"name", "topic", "is_locked", "is_archived"} & set(form.changed_data):
             actions.room_updated(obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -94,3 +106,11 @@ class RoomAdmin(AdminBase):
     def unlock_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         for room in queryset:
             actions.set_room_locked(room, False)
+
+
+@admin.register(Mute)
+class MuteAdmin(MuteAdminBase):
+    list_display = ["user", "room", "until", "created_by", "created_at"]
+    list_select_related = ["user", "room", "created_by"]
+    readonly_fields = ["created_by", "created_at"]
+    autocomplete_fields = ["user", "room"]

@@ -36,3 +36,9 @@ def direct_opened(room: Room, starter: User, other: User) -> None:
 
 def membership_removed(room_id: int, user_id: int) -> None:
     transport.group_send(groups.user(user_id), events.membership_removed(room_id))
+
+
+def room_joined(room: Room, user: User) -> None:
+    """Added to a room or joined by invitation: the room appears in the person's sidebar, counting unread."""
+    html = render_to_string("rooms/_room_added.html", {"room": room})
+    transport.group_send(groups.user(user.pk), events.membership_added(room.pk, html))

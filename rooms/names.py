@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 NAME_MAX_LENGTH = 80
+TOPIC_MAX_LENGTH = 200
 SLUG_MAX_LENGTH = 80
 DIRECT_SLUG_PREFIX = "dm-"
 
@@ -58,6 +59,18 @@ def validate_room_name(value: str) -> None:
         shown = ", ".join(sorted({f"U+{ord(character):04X}" for character in refused}))
         raise ValidationError(
             "Room names cannot contain control or invisible formatting characters (%(shown)s).",
+            code="invalid_characters",
+            params={"shown": shown},
+        )
+
+
+def validate_topic(value: str) -> None:
+    """A room's topic: one line of printable text (the name's character rule; it may be empty)."""
+    refused = refused_characters(value)
+    if refused:
+        shown = ", ".join(sorted({f"U+{ord(character):04X}" for character in refused}))
+        raise ValidationError(
+            "Topics cannot contain control or invisible formatting characters (%(shown)s).",
             code="invalid_characters",
             params={"shown": shown},
         )

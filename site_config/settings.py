@@ -248,6 +248,10 @@ CHAT_SEARCH_MAX_LENGTH = env_int("CHAT_SEARCH_MAX_LENGTH", 500)
 CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 10)
 CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 CHAT_AUTO_CREATE_ROOMS = env_bool("CHAT_AUTO_CREATE_ROOMS", True)
+# "everyone" or "staff": who may create rooms (the room selector, the create form, a missing room's offer).
+CHAT_ROOM_CREATORS = os.environ.get("CHAT_ROOM_CREATORS", "everyone").strip().lower()
+# Days a room invitation link works unless its maker chooses otherwise.
+CHAT_INVITATION_DAYS = env_int("CHAT_INVITATION_DAYS", 7)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60)
 PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 20)
 # Joins and leaves within this window are announced together (one render per room).

@@ -13,7 +13,9 @@ urlpatterns = [
     path("accounts/logout/", accounts.LogoutView.as_view(), name="logout"),
     path("admin/login/", accounts.admin_login),  # the admin's own login view, throttled like the other
     path("admin/", admin.site.urls),
+    path("rooms/", include("rooms.urls")),
     path("rooms/", include("messaging.room_urls")),
+    path("invite/", include("rooms.invite_urls")),
     path("dm/", include("messaging.urls")),
     path("mentions/", include("messaging.mention_urls")),
     path("search/", include("messaging.search_urls")),
