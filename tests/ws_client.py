@@ -22,8 +22,10 @@ class ChatUser:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def _post_form(self, path: str, fields: dict[str, str]) -> str:
-        page = self.opener.open(self.base_url + path).read().decode()
+    def _post_form(self, path: str, fields: dict[str, str], form_page: str | None = None) -> str:
+        """Posts `fields` to `path` with the CSRF token of the page that shows the form (`path` itself, or
+        `form_page` for an address that only takes POSTs); the address it landed on."""
+        page = self.opener.open(self.base_url + (form_page or path)).read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token, page[:500]
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token.group(1)}).encode()
@@ -96,3 +98,12 @@ class Socket:
 
     async def close(self) -> None:
         await self.connection.close()
+
+    async def close_code(self, timeout: float = 5) -> int:
+        """The code the server closed this socket with (frames before it are kept in `seen`)."""
+        async with asyncio.timeout(timeout):
+            try:
+                while True:
+                    self.seen.append(str(await self.connection.recv()))
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd is not None else 1006
