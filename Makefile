@@ -44,6 +44,7 @@ install-dev: $(VENV)/.installed-dev
 ## make run: set up everything and serve the chat on HOST:PORT with uvicorn (SERVER=daphne: with daphne)
 run: $(if $(filter uvicorn,$(SERVER)),install-uvicorn,install)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
 ifeq ($(SERVER),uvicorn)
 	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets --ws-per-message-deflate false \
 		--ws-max-size 1048576 $(UVICORN_PROXY) site_config.asgi:application

@@ -197,7 +197,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Served by WhiteNoise straight from static/, so one daphne process needs no web server in front of it.
+# Served by WhiteNoise, so one server process needs no web server in front of it. `make run` collects them
+# into STATIC_ROOT first: names get a content hash (cached for a year by browsers) and gzip copies. Without a
+# collect (tests, `runserver`), the finders serve static/ as it is and pages link the plain names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

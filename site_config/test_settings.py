@@ -35,3 +35,6 @@ if os.environ.get("TEST_SUITE_DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["TEST_SUITE_DATABASE_URL"])}
+
+# A `make run` leaves a collected STATIC_ROOT with a manifest behind; the suite's pages link static/ as it is.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

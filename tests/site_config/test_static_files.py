@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from tests.conftest import login_client
+
+pytestmark = pytest.mark.django_db
+
+SHIPPED = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+
+
+def test_collected_static_files_get_a_content_hash_and_a_gzip_copy_and_pages_link_them(tmp_path, alice, room):
+    from django.conf import settings
+
+    storages = {**settings.STORAGES, **SHIPPED}
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
+        call_command("collectstatic", "--noinput", "-v0")
+        page = login_client(alice).get("/rooms/general/").content.decode()
+
+    hashed = [path.name for path in (tmp_path / "css").glob("chat.*.css")]
+    assert len(hashed) == 1
+    assert f"/static/css/{hashed[0]}" in page
+    compressed = Path(tmp_path / "css" / f"{hashed[0]}.gz").read_bytes()
+    assert gzip.decompress(compressed) == (tmp_path / "css" / hashed[0]).read_bytes()
+    assert "vendor/htmx/htmx.min." in page
+    assert "/static/vendor/htmx/htmx.min.js" not in page
+
+
+def test_the_shipped_settings_use_the_compressed_manifest_storage():
+    from site_config import settings
+
+    assert settings.STORAGES["staticfiles"] == SHIPPED["staticfiles"]
