@@ -202,7 +202,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # collect (tests, `runserver`), the finders serve static/ as it is and pages link the plain names.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "site_config.static_storage.CollectedStaticFiles"},
 }
 WHITENOISE_MANIFEST_STRICT = False
 WHITENOISE_USE_FINDERS = True

@@ -11,7 +11,7 @@ from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db
 
-SHIPPED = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+SHIPPED = {"staticfiles": {"BACKEND": "site_config.static_storage.CollectedStaticFiles"}}
 
 
 def test_collected_static_files_get_a_content_hash_and_a_gzip_copy_and_pages_link_them(tmp_path, alice, room):
@@ -35,3 +35,14 @@ def test_the_shipped_settings_use_the_compressed_manifest_storage():
     from site_config import settings
 
     assert settings.STORAGES["staticfiles"] == SHIPPED["staticfiles"]
+
+
+def test_without_a_collect_pages_link_the_plain_names_instead_of_failing(tmp_path, alice, room):
+    from django.conf import settings
+
+    storages = {**settings.STORAGES, **SHIPPED}
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages, DEBUG=False):
+        response = login_client(alice).get("/rooms/general/")
+
+    assert response.status_code == 200
+    assert "/static/css/chat.css" in response.content.decode()
