@@ -24,10 +24,10 @@ TOO_LARGE = "The image is too large: at most 2 MB."
 TOO_MANY_PIXELS = "The image has too many pixels: at most 6000 by 6000."
 
 
-def read_upload(upload: UploadedFile) -> bytes:
+def read_upload(upload: UploadedFile[bytes]) -> bytes:
     if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(TOO_LARGE, code="too_large")
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    data: bytes = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(TOO_LARGE, code="too_large")
     return data

@@ -33,7 +33,7 @@ class ProfileForm(forms.Form):
 
     def clean_avatar(self) -> bytes | None:
         """The processed avatar's bytes: the upload itself is never kept."""
-        upload: UploadedFile | None = self.cleaned_data.get("avatar")
+        upload: UploadedFile[bytes] | None = self.cleaned_data.get("avatar")
         if not upload:
             return None
         return avatars.process(avatars.read_upload(upload))

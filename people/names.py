@@ -17,7 +17,7 @@ DELETED_USER = "Deleted user"
 def profile_of(user: AbstractBaseUser) -> Profile | None:
     """The profile if it was loaded or exists (Django remembers a missing one: asking twice costs nothing)."""
     try:
-        return user.profile  # type: ignore[attr-defined]
+        return user.profile  # type: ignore[attr-defined,no-any-return]
     except ObjectDoesNotExist:
         return None
 

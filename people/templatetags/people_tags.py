@@ -33,9 +33,13 @@ def avatar_colour(user_id: int | None) -> int:
 
 @register.filter
 def initials(name: str) -> str:
-    parts = [part for part in name.replace("_", ".").replace("-", ".").replace(" ", ".").split(".") if part]
-    letters = "".join(part[0] for part in parts[:2]) if len(parts) > 1 else name[:2]
-    return letters.upper()
+    """Two letters: of the first two words, else the first two of the one word. A word starting with an emoji
+    or a symbol gives none (the circle is too small for one)."""
+    words = name.replace("_", " ").replace("-", " ").replace(".", " ").split()
+    words = [word for word in words if word[0].isalnum()]
+    if len(words) > 1:
+        return "".join(word[0] for word in words[:2]).upper()
+    return words[0][:2].upper() if words else "?"
 
 
 def avatar_url(user: AbstractBaseUser) -> str | None:

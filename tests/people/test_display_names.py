@@ -186,3 +186,18 @@ def test_search_results_mentions_and_conversations_show_display_names(room, alic
     listing = client.get("/dm/").content.decode()
     assert "Alice Liddell" in listing
     assert "@alice" in listing
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("Carol ✨", "CA"),
+        ("✨ Star Gazer", "SG"),
+        ("mary-jane", "MJ"),
+        ("j.r.r", "JR"),
+        ("✨", "?"),
+        ("x", "X"),
+    ],
+)
+def test_initials_take_letters_and_skip_symbols(shown, expected):
+    assert render("{{ shown|initials }}", shown=shown) == expected
