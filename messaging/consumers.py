@@ -22,6 +22,7 @@ from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
 from messaging.forms import MessageForm, ReactionForm
 from messaging.writer import writer
+from people.names import display_name
 from presence.consumers import PresenceSocket
 from realtime import close_codes, events, groups
 from realtime.socket import Handler
@@ -68,15 +69,15 @@ def open_missing_direct(slug: str, user: Any) -> Room | None:
 
 
 @database_sync_to_async
-def load_readable_room(slug: str, user: Any) -> tuple[Room | None, int]:
-    """The room if the user may read it (else None: missing and forbidden look the same), and its newest
-    message id (the cursor until the page syncs)."""
+def load_readable_room(slug: str, user: Any) -> tuple[Room | None, int, str]:
+    """The room if the user may read it (else None: missing and forbidden look the same), its newest
+    message id (the cursor until the page syncs), and the user's name as the typing line shows it."""
     room = Room.objects.filter(slug=slug).first() or open_missing_direct(slug, user)
     if room is None or not room.can_read(user):
-        return None, 0
+        return None, 0, ""
     room_actions.join_room(user, room)  # an open room joins the visitor's sidebar
     newest = room.messages.order_by("-id").values_list("id", flat=True).first()
-    return room, newest or 0
+    return room, newest or 0, display_name(user)
 
 
 @database_sync_to_async
@@ -151,10 +152,12 @@ class RoomConsumer(ChatPageSocket):
     page: catchup.PageCursor
     # When this socket last counted as typing (messaging/typing.py).
     typed_at = -1e9
+    # Read once as the socket opens (a renamed person's new name shows from their next page on).
+    shown_name = ""
 
     async def authorize(self) -> int | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, newest = await load_readable_room(slug, self.scope["user"])
+        room, newest, self.shown_name = await load_readable_room(slug, self.scope["user"])
         if room is None:
             return close_codes.NO_SUCH_ROOM
         self.room, self.room_id = room, room.pk

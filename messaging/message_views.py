@@ -41,7 +41,7 @@ def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
 
 def partner(request: AuthedRequest, room: Room) -> User:
     """The other member of a conversation, whose name is its address for this reader."""
-    other = room.memberships.exclude(user=request.user).select_related("user").first()
+    other = room.memberships.exclude(user=request.user).select_related("user__profile").first()
     if other is None:
         raise Http404("No such message.")
     return other.user

@@ -16,7 +16,9 @@ class MessageQuerySet(models.QuerySet["Message"]):
     def in_room(self, room: Room) -> MessageQuerySet:
         return (
             self.filter(room=room)
-            .select_related("author", "room", "reply_to__author")
+            .select_related("author__profile", "room", "reply_to__author__profile")
+            # Names and whether there is a picture, in the same query; the picture's own bytes stay behind.
+            .defer("author__profile__avatar", "reply_to__author__profile__avatar")
             .prefetch_related(
                 models.Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("id"))
             )

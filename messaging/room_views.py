@@ -66,7 +66,9 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
 def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
     """Conversations have their own address; this one only leads there for their two members."""
     room = Room.objects.filter(slug=slug, kind=Room.Kind.DIRECT).first()
-    other = room.memberships.exclude(user=request.user).select_related("user").first() if room else None
+    other = (
+        room.memberships.exclude(user=request.user).select_related("user__profile").first() if room else None
+    )
     if room is None or other is None or not room.is_member(request.user):
         raise Http404("No such room.")
     return redirect("messaging:direct", other.user.username)

@@ -27,6 +27,7 @@ def memberships(user: User) -> list[Membership]:
         .annotate(
             unread=count_of(unread),
             partner_name=models.Subquery(partner.values("user__username")[:1]),
+            partner_label=models.Subquery(partner.values("user__profile__display_name")[:1]),
             last_body=models.Subquery(last_message.order_by("-id").values("body")[:1]),
         )
         .order_by("room__name")

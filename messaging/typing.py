@@ -154,7 +154,7 @@ async def typed(socket: RoomConsumer, frame: dict[str, Any]) -> None:
     # Every process shows them until well after this frame would: one event per half expiry is enough.
     if typists().fresh(socket.room.pk, user.pk):
         return
-    event = events.typing(socket.room.pk, user.pk, user.get_username(), active=True)
+    event = events.typing(socket.room.pk, user.pk, socket.shown_name, active=True)
     await hub().publish(groups.room(socket.room.pk), event)
 
 
@@ -163,5 +163,5 @@ def stopped(socket: RoomConsumer) -> None:
     assert socket.room is not None
     user = socket.scope["user"]
     if typists().is_typing(socket.room.pk, user.pk):
-        event = events.typing(socket.room.pk, user.pk, user.get_username(), active=False)
+        event = events.typing(socket.room.pk, user.pk, socket.shown_name, active=False)
         asyncio.get_running_loop().create_task(hub().publish(groups.room(socket.room.pk), event))

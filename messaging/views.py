@@ -20,6 +20,7 @@ from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
 from messaging.models import Mention, Message
+from people.names import display_name
 from presence.broadcasts import online_list
 from realtime.requests import AuthedRequest
 from rooms import actions as room_actions
@@ -66,14 +67,13 @@ def chat_page(
     if messages:
         actions.mark_read(request.user, room.pk, messages[-1].pk)
     errors = [refusal.message] if refusal else [e for errs in form.errors.values() for e in errs]
+    viewer = (request.user.pk, request.user.get_username(), display_name(request.user))
     context = {
         "room": room,
         "chat_messages": messages,
         "errors": errors,
         "value": request.POST.get("body", "") if errors else "",
-        "online": online_list(room.pk, viewer=(request.user.pk, request.user.get_username()))
-        if stored
-        else {"people": [(request.user.pk, request.user.get_username())], "more": 0},
+        "online": online_list(room.pk, viewer=viewer) if stored else {"people": [viewer], "more": 0},
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
         # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
@@ -149,7 +149,8 @@ def replying_to(request: AuthedRequest, room: Room) -> Message | None:
         return None
     return (
         Message.objects.filter(pk=int(raw), room=room, deleted_at__isnull=True)
-        .select_related("author", "room")
+        .select_related("author__profile", "room")
+        .defer("author__profile__avatar")
         .first()
     )
 
@@ -189,7 +190,7 @@ def unsaved_direct(user: User, other: User) -> Room:
 @login_required
 @require_http_methods(["GET", "POST"])
 def direct(request: AuthedRequest, username: str) -> HttpResponse:
-    other = get_user_model().objects.filter(username=username).first()
+    other = get_user_model().objects.select_related("profile").filter(username=username).first()
     if other is None:
         shown = Truncator(username).chars(40)
         context = {"title": "No such person", "detail": f"Nobody here is called “{shown}”."}
@@ -243,7 +244,8 @@ def mentions(request: AuthedRequest) -> HttpResponse:
         return redirect("mentions:index")
     found = list(
         Mention.objects.filter(user=request.user, message__deleted_at__isnull=True)
-        .select_related("message__author", "message__room")
+        .select_related("message__author__profile", "message__room")
+        .defer("message__author__profile__avatar")
         .order_by("-id")[:MENTIONS_SHOWN]
     )
     readable = [mention for mention in found if mention.message.room.can_read(request.user)]

@@ -19,10 +19,10 @@ SHOWN_MEMORY_SECONDS = 3600
 FULL_LIST_EVERY_SECONDS = 60
 
 
-def online_list(room_id: int, viewer: tuple[int, str] | None = None) -> dict[str, Any]:
+def online_list(room_id: int, viewer: tuple[int, str, str] | None = None) -> dict[str, Any]:
     """Who is online in a room, for its page and its pushes: the first PRESENCE_LIST_LIMIT people to arrive
-    and how many more. `viewer`: (id, username) of the person whose page this is, counted already (their
-    socket is about to open)."""
+    and how many more. `viewer`: (id, username, name shown) of the person whose page this is, counted already
+    (their socket is about to open)."""
     people = Connection.objects.online_people(room_id)
     if viewer is not None and viewer not in people:
         people.append(viewer)

@@ -18,19 +18,26 @@ class ConnectionQuerySet(models.QuerySet["Connection"]):
         return self.filter(last_seen__lt=cutoff)
 
     def online_usernames(self, room_id: int) -> list[str]:
-        return [name for _, name in self.online_people(room_id)]
+        return [username for _, username, _ in self.online_people(room_id)]
 
-    def online_people(self, room_id: int) -> list[tuple[int, str]]:
-        """(id, username) of the people online in a room, first come first: someone arriving is added at
-        the end of a room's list, so a page can be told of it by appending one name."""
+    def online_people(self, room_id: int) -> list[tuple[int, str, str]]:
+        """(id, username, name shown) of the people online in a room, first come first: someone arriving is
+        added at the end of a room's list, so a page can be told of it by appending one name."""
         rows = (
             self.live()
             .filter(room_id=room_id)
-            .values("user_id", "user__username")
+            .values("user_id", "user__username", "user__profile__display_name")
             .annotate(first=models.Min("id"))
             .order_by("first")
         )
-        return [(row["user_id"], row["user__username"]) for row in rows]
+        return [
+            (
+                row["user_id"],
+                row["user__username"],
+                row["user__profile__display_name"] or row["user__username"],
+            )
+            for row in rows
+        ]
 
     def online_counts(self) -> dict[int, int]:
         """Distinct people per room: several tabs of one person count once."""

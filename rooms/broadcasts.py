@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from people import names
 from realtime import events, groups, transport
 
 if TYPE_CHECKING:
@@ -29,7 +30,12 @@ def room_deleted(room_id: int) -> None:
 
 def direct_opened(room: Room, starter: User, other: User) -> None:
     """The other person's open pages list the new conversation and start counting its unread messages."""
-    context = {"partner_name": starter.get_username(), "room_id": room.pk, "unread": 0}
+    context = {
+        "partner_name": starter.get_username(),
+        "partner_label": names.chosen_name(starter),
+        "room_id": room.pk,
+        "unread": 0,
+    }
     html = render_to_string("messaging/_direct_added.html", context)
     transport.group_send(groups.user(other.pk), events.membership_added(room.pk, html))
 

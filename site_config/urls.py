@@ -19,4 +19,5 @@ urlpatterns = [
     path("dm/", include("messaging.urls")),
     path("mentions/", include("messaging.mention_urls")),
     path("search/", include("messaging.search_urls")),
+    path("people/", include("people.urls")),
 ]

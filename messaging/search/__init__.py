@@ -50,6 +50,10 @@ def find(user: User, query: Query, before: int | None = None, size: int = PAGE_S
         return []
     backend = postgres if connection.vendor == "postgresql" else sqlite
     ids = backend.matching_ids(query, rooms, author, before, size)
-    found = Message.objects.filter(pk__in=ids).select_related("author", "room")
+    found = (
+        Message.objects.filter(pk__in=ids)
+        .select_related("author__profile", "room")
+        .defer("author__profile__avatar")
+    )
     by_id = {message.pk: message for message in found}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -13,21 +13,7 @@ def unread_marks(count: int) -> range:
     return range(min(int(count or 0), UNREAD_SHOWN_MAX))
 
 
-AVATAR_COLOURS = 8
 REACTION_PALETTE = ("👍", "❤️", "😂", "🎉", "👀", "🙏")
-
-
-@register.filter
-def avatar_colour(user_id: int) -> int:
-    """One of the stylesheet's avatar colours, the same for a person everywhere."""
-    return int(user_id or 0) * 5 % AVATAR_COLOURS
-
-
-@register.filter
-def initials(username: str) -> str:
-    parts = [part for part in username.replace("_", ".").replace("-", ".").split(".") if part]
-    letters = "".join(part[0] for part in parts[:2]) if len(parts) > 1 else username[:2]
-    return letters.upper()
 
 
 @register.simple_tag

@@ -26,7 +26,8 @@ def test_the_first_visit_shows_the_conversation_page_and_stores_nothing(alice, b
     assert f'hx-ws:connect="/ws/rooms/dm-{alice.pk}-{bob.pk}/"' in page
     assert 'id="messages"' in page
     assert 'name="body"' in page
-    assert '@<span id="room-title">bob</span>' in page
+    assert '<span id="room-title">bob</span>' in page
+    assert '<a class="room-handle text-body-secondary fw-normal small" href="/people/bob/">@bob</a>' in page
     assert not Room.objects.exists()
     assert not Membership.objects.exists()
 

@@ -57,7 +57,7 @@ def test_the_pushed_list_is_capped_the_same_way(room, five_online, settings, mon
 def test_a_list_within_the_limit_names_everyone(room, five_online):
     online = broadcasts.online_list(room.pk)
 
-    assert [name for _, name in online["people"]] == ["eve", "bob", "dan", "alice", "carol"]
+    assert [name for _, name, _ in online["people"]] == ["eve", "bob", "dan", "alice", "carol"]
     assert online["more"] == 0
 
 
