@@ -22,11 +22,16 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+PARTNER_GONE = "The other person deleted their account: this conversation can be read, not posted to."
+
+
 def check_can_post(user: User, room: Room) -> None:
     if not room.can_read(user):
         raise NotAllowed("You are not a member of this conversation.")
     if room.is_locked:
         raise RoomLocked("This room is locked: nobody can post here.")
+    if room.kind == Room.Kind.DIRECT and room.memberships.count() < 2:
+        raise NotAllowed(PARTNER_GONE)
 
 
 def rate_limited() -> RateLimited:
@@ -219,7 +224,12 @@ def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
             return message
         check_allowance(user)
         [mentionable] = mentions.mentionable([(message.room, body)])
-        room_mention = "@room" in body and mentions.may_mention_room(message.author, message.room)
+        # Staff editing a deleted user's message: nobody's @room permission to borrow.
+        room_mention = (
+            "@room" in body
+            and message.author is not None
+            and mentions.may_mention_room(message.author, message.room)
+        )
         formatted = formatting.format_text(body, mentionable, room_mention)
         Revision.objects.create(message=message, body=message.body, editor=user)
         message.body, message.body_html = body, formatted.html
