@@ -78,7 +78,7 @@ def test_a_reset_mails_a_link_that_sets_a_new_password(alice):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["alice@example.com"]
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", str(mail.outbox[0].body))
     assert link is not None
     form_page = client.get(link.group(1), follow=True)
     assert "Choose a new password" in form_page.content.decode()
