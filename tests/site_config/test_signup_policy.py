@@ -312,3 +312,13 @@ def test_people_who_are_not_staff_may_not_see_or_make_links(alice):
 
 def test_anonymous_visitors_are_sent_to_log_in():
     assert Client().get("/accounts/invitations/").status_code == 302
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999999"])
+def test_revoking_a_link_that_does_not_exist_changes_nothing_and_never_fails(admin_user, pk):
+    link = signup_invitations.create(admin_user, 7, None)
+
+    response = login_client(admin_user).post(f"/accounts/invitations/{pk}/revoke/")
+
+    assert response.status_code in (302, 404)
+    assert signup_invitations.is_valid(link.token)
