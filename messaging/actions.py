@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+PARTNER_GONE = "The other person deleted their account: this conversation can be read, not posted to."
+
+
 def check_can_post(user: User, room: Room) -> None:
     if not room.can_read(user):
         raise NotAllowed("You are not a member of this conversation.")
@@ -32,6 +35,8 @@ def check_can_post(user: User, room: Room) -> None:
         raise RoomLocked("This room is archived: nobody can post here.")
     if room.is_locked:
         raise RoomLocked("This room is locked: nobody can post here.")
+    if room.kind == Room.Kind.DIRECT and room.memberships.count() < 2:
+        raise NotAllowed(PARTNER_GONE)
 
 
 def muted(until: datetime) -> Muted:
@@ -210,7 +215,7 @@ def delete_own_message(user: User, room: Room, message_id: int) -> Message:
         raise NotAllowed("You can only delete your own messages.")
     with transaction.atomic():
         if message.author_id != user.pk:
-            author = get_user_model().objects.filter(pk=message.author_id).first()
+            author = message.author  # None: a deleted account's message
             where = f"#{room.name}" if room.kind != Room.Kind.DIRECT else "a conversation"
             audit.record(user, AuditEntry.Action.DELETE_MESSAGE, author, f"message {message.pk} in {where}")
         return delete_message(message)
@@ -244,7 +249,12 @@ def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
             return message
         check_allowance(user)
         [mentionable] = mentions.mentionable([(message.room, body)])
-        room_mention = "@room" in body and mentions.may_mention_room(message.author, message.room)
+        # Staff editing a deleted user's message: nobody's @room permission to borrow.
+        room_mention = (
+            "@room" in body
+            and message.author is not None
+            and mentions.may_mention_room(message.author, message.room)
+        )
         formatted = formatting.format_text(body, mentionable, room_mention)
         Revision.objects.create(message=message, body=message.body, editor=user)
         message.body, message.body_html = body, formatted.html

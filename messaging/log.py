@@ -58,6 +58,7 @@ def place(message: Message, previous_author_id: int | None, previous_created_at:
     message.day_start = previous_created_at is None or timezone.localdate(previous_created_at) != day
     message.grouped = (
         not message.day_start
+        and message.author_id is not None  # two deleted accounts' messages are not one person's run
         and previous_author_id == message.author_id
         and previous_created_at is not None
         and message.created_at - previous_created_at < GROUP_WITHIN

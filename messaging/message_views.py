@@ -39,12 +39,11 @@ def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
     return messages[0]
 
 
-def partner(request: AuthedRequest, room: Room) -> User:
-    """The other member of a conversation, whose name is its address for this reader."""
+def partner(request: AuthedRequest, room: Room) -> User | None:
+    """The other member of a conversation, whose name is its address for this reader (None: they deleted
+    their account, and the conversation is read at its room address)."""
     other = room.memberships.exclude(user=request.user).select_related("user__profile").first()
-    if other is None:
-        raise Http404("No such message.")
-    return other.user
+    return other.user if other is not None else None
 
 
 def on_live_page(message: Message) -> bool:
@@ -54,17 +53,19 @@ def on_live_page(message: Message) -> bool:
 
 def live_url(request: AuthedRequest, room: Room) -> str:
     """The room's live page (a conversation's, at the address its reader knows it by)."""
-    if room.kind == Room.Kind.DIRECT:
-        return reverse("messaging:direct", args=[partner(request, room).username])
+    other = partner(request, room) if room.kind == Room.Kind.DIRECT else None
+    if other is not None:
+        return reverse("messaging:direct", args=[other.username])
     return reverse("rooms:detail", args=[room.slug])
 
 
 def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> HttpResponseRedirect:
     """The room's page at that message; a message too old to be on it: its permalink page."""
     room = message.room
+    other = partner(request, room) if room.kind == Room.Kind.DIRECT else None
     if not query and not on_live_page(message):
-        if room.kind == Room.Kind.DIRECT:
-            url = reverse("messaging:message", args=[partner(request, room).username, message.pk])
+        if other is not None:
+            url = reverse("messaging:message", args=[other.username, message.pk])
         else:
             url = reverse("rooms:message", args=[room.slug, message.pk])
     else:
@@ -84,8 +85,9 @@ def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def message_page(request: AuthedRequest, message: Message) -> HttpResponse:
-    if message.room.kind == Room.Kind.DIRECT:
-        url = reverse("messaging:message", args=[partner(request, message.room).username, message.pk])
+    other = partner(request, message.room) if message.room.kind == Room.Kind.DIRECT else None
+    if other is not None:
+        url = reverse("messaging:message", args=[other.username, message.pk])
         return redirect(f"{url}#{message.dom_id}")
     return permalink_page(request, message.room, None, message.pk)
 

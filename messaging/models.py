@@ -50,7 +50,10 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 class Message(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    # None once the author deleted their account: the conversation keeps its messages ("Deleted user").
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     # The text as typed, and its HTML rendered once when stored or edited (messaging/formatting.py).
     body = models.TextField()
     body_html = models.TextField(blank=True)
@@ -81,7 +84,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author}: {self.body[:40]}"
+        return f"{self.author or 'Deleted user'}: {self.body[:40]}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Actions render (with mentions) before storing; anything else that stores text (a shell, a fixture,

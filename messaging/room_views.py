@@ -64,13 +64,14 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Conversations have their own address; this one only leads there for their two members."""
+    """Conversations have their own address; this one only leads there for their two members. A conversation
+    whose other member deleted their account has no other address: it is read here, and posting is refused."""
     room = Room.objects.filter(slug=slug, kind=Room.Kind.DIRECT).first()
-    other = (
-        room.memberships.exclude(user=request.user).select_related("user__profile").first() if room else None
-    )
-    if room is None or other is None or not room.is_member(request.user):
+    if room is None or not room.is_member(request.user):
         raise Http404("No such room.")
+    other = room.memberships.exclude(user=request.user).select_related("user__profile").first()
+    if other is None:
+        return chat_page(request, room)
     return redirect("messaging:direct", other.user.username)
 
 

@@ -184,6 +184,27 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # the limit get 429 before any password is hashed. 0 = no limit (load tests sign up many accounts at once).
 CHAT_SIGNUPS_PER_HOUR = env_int("CHAT_SIGNUPS_PER_HOUR", 10)
 CHAT_LOGINS_PER_HOUR = env_int("CHAT_LOGINS_PER_HOUR", 60)
+# Who may create an account: "open" (anyone), "invite" (only through a link staff made) or "closed".
+CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "open").strip().lower()
+if CHAT_SIGNUP not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured("CHAT_SIGNUP must be open, invite or closed.")
+# When set, sign-up asks for an e-mail address at one of these domains ("example.com,example.org").
+CHAT_SIGNUP_EMAIL_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env_list("CHAT_SIGNUP_EMAIL_DOMAINS", "")
+]
+
+
+# Password reset mails: EMAIL_URL ("smtp://user:password@host:587", smtp+tls:// for STARTTLS, smtp+ssl:// for
+# TLS from the start); without it, mails are printed on the console.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    from site_config.email_url import parse_email_url
+
+    globals().update(parse_email_url(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("CHAT_FROM_EMAIL", "chat@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:index"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class CollectedStaticFiles(CompressedManifestStaticFilesStorage):
+class CollectedStaticFiles(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     """A file never collected (a server started without `collectstatic`: the suite's, a quick try of
     `manage.py runserver`) is linked by its plain name, which WhiteNoise serves from static/ through the
     finders, instead of failing every page."""
