@@ -7,8 +7,6 @@ exist. With htmx (`request.htmx`) they answer with the fragment to swap; without
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -23,10 +21,8 @@ from messaging.forms import MessageForm, ReactionForm
 from messaging.models import Message
 from messaging.views import may_change, permalink_page
 from realtime.requests import AuthedRequest
+from rooms import conversations
 from rooms.models import Room
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 
 def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
@@ -39,12 +35,12 @@ def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
     return messages[0]
 
 
-def partner(request: AuthedRequest, room: Room) -> User:
-    """The other member of a conversation, whose name is its address for this reader."""
-    other = room.memberships.exclude(user=request.user).select_related("user").first()
-    if other is None:
+def address(request: AuthedRequest, room: Room) -> str:
+    """A conversation's address for this reader: the other members' names."""
+    others = conversations.of_room(room, request.user.pk).address
+    if not others:
         raise Http404("No such message.")
-    return other.user
+    return others
 
 
 def on_live_page(message: Message) -> bool:
@@ -55,7 +51,7 @@ def on_live_page(message: Message) -> bool:
 def live_url(request: AuthedRequest, room: Room) -> str:
     """The room's live page (a conversation's, at the address its reader knows it by)."""
     if room.kind == Room.Kind.DIRECT:
-        return reverse("messaging:direct", args=[partner(request, room).username])
+        return reverse("messaging:direct", args=[address(request, room)])
     return reverse("rooms:detail", args=[room.slug])
 
 
@@ -64,7 +60,7 @@ def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> H
     room = message.room
     if not query and not on_live_page(message):
         if room.kind == Room.Kind.DIRECT:
-            url = reverse("messaging:message", args=[partner(request, room).username, message.pk])
+            url = reverse("messaging:message", args=[address(request, room), message.pk])
         else:
             url = reverse("rooms:message", args=[room.slug, message.pk])
     else:
@@ -85,7 +81,7 @@ def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 def message_page(request: AuthedRequest, message: Message) -> HttpResponse:
     if message.room.kind == Room.Kind.DIRECT:
-        url = reverse("messaging:message", args=[partner(request, message.room).username, message.pk])
+        url = reverse("messaging:message", args=[address(request, message.room), message.pk])
         return redirect(f"{url}#{message.dom_id}")
     return permalink_page(request, message.room, None, message.pk)
 

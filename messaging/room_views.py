@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from messaging.views import chat_page
 from presence.models import Connection
 from realtime.requests import AuthedRequest
-from rooms import actions, names
+from rooms import actions, conversations, names
 from rooms.forms import OpenRoomForm
 from rooms.models import Room
 
@@ -44,12 +44,14 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Conversations have their own address; this one only leads there for their two members."""
+    """Conversations have their own address; this one only leads there for their members."""
     room = Room.objects.filter(slug=slug, kind=Room.Kind.DIRECT).first()
-    other = room.memberships.exclude(user=request.user).select_related("user").first() if room else None
-    if room is None or other is None or not room.is_member(request.user):
+    if room is None or not room.is_member(request.user):
         raise Http404("No such room.")
-    return redirect("messaging:direct", other.user.username)
+    others = conversations.of_room(room, request.user.pk).address
+    if not others:
+        raise Http404("No such room.")
+    return redirect("messaging:direct", others)
 
 
 def missing(request: AuthedRequest, slug: str) -> HttpResponse:
