@@ -360,6 +360,12 @@ def test_the_new_message_form_takes_checked_people_and_typed_names_together(alic
     assert response["Location"] == "/dm/bob,carol,dave/"
 
 
+def test_duplicates_collapse_before_people_are_counted(alice, bob, carol):
+    response = login_client(alice).get("/dm/", {"to": "bob " * 9 + "BOB carol alice alice"})
+
+    assert response["Location"] == "/dm/bob,carol/"
+
+
 def test_the_new_message_form_with_one_person_leads_to_the_one_to_one_conversation(alice, bob):
     assert login_client(alice).get("/dm/", {"to": " Bob, bob "})["Location"] == "/dm/bob/"
 
@@ -458,7 +464,9 @@ async def test_a_message_reaches_every_members_socket(connect, alice, bob, carol
 async def test_a_new_group_appears_live_in_every_other_members_sidebar_and_counts_unread(
     connect, room, alice, bob, carol, dave
 ):
-    elsewhere = {user.username: await connect("/ws/rooms/general/", user) for user in (bob, carol, dave)}
+    elsewhere = {
+        user.username: await connect("/ws/rooms/general/", user) for user in (alice, bob, carol, dave)
+    }
 
     group = await database_sync_to_async(group_of)(alice, bob, carol)
 
@@ -473,8 +481,10 @@ async def test_a_new_group_appears_live_in_every_other_members_sidebar_and_count
     for name in ("bob", "carol"):
         badge = await elsewhere[name].receive_until("<i data-author")
         assert f'id="unread-{group.pk}"' in badge
-    await all_sent(groups.room(room.pk), elsewhere["dave"])
+    await all_sent(groups.room(room.pk), elsewhere["dave"], elsewhere["alice"])
     assert elsewhere["dave"].heard_about('id="direct-list"', f"unread-{group.pk}") == []
+    # The starter's own pages: her message counts as unread nowhere, and she opened the group herself.
+    assert elsewhere["alice"].heard_about('id="direct-list"') == []
 
 
 async def test_a_refused_post_gives_back_the_composer_named_for_its_sender(connect, alice, bob, carol):
