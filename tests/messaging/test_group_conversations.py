@@ -495,3 +495,22 @@ async def test_a_refused_post_gives_back_the_composer_named_for_its_sender(conne
 
     frame = await socket.receive_until('id="composer-fields"')
     assert 'placeholder="Message alice and bob"' in frame
+
+
+def test_thousands_of_to_fields_are_a_400(alice):
+    response = login_client(alice).get("/dm/?" + "to=bob&" * 2000)
+
+    assert response.status_code == 400
+    assert not Room.objects.exists()
+
+
+def test_a_groups_older_history_page_is_named_by_the_other_members(alice, bob, carol, settings):
+    settings.CHAT_HISTORY_LENGTH = 2
+    group = group_of(alice, bob, carol)
+    first, *_ = [Message.objects.create(room=group, author=bob, body=f"number {n}") for n in range(4)]
+
+    page = login_client(alice).get(f"/dm/bob,carol/?before={first.pk + 2}").content.decode()
+
+    assert "bob and carol: older messages" in page
+    assert "number 0" in page
+    assert "number 3" not in page
