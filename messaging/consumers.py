@@ -27,12 +27,15 @@ from presence.consumers import PresenceSocket
 from realtime import close_codes, events, groups
 from realtime.socket import Handler
 from rooms import actions as room_actions
+from rooms import conversations
 from rooms.models import Membership, Room
 
 # A legitimate frame is the body (bounded by CHAT_MESSAGE_MAX_LENGTH) plus a few headers; anything far larger
 # is refused before it is parsed.
 MAX_FRAME_CHARS = 64 * 1024
 DIRECT_SLUG = re.compile(r"dm-(\d{1,19})-(\d{1,19})")
+# An unsaved group's page connects with its member ids (`?members=3.5.9`), which its slug's hash cannot give.
+GROUP_MEMBERS = re.compile(r"members=(\d{1,19}(?:\.\d{1,19}){2,7})")
 
 
 def parse_id(value: Any) -> int | None:
@@ -68,16 +71,37 @@ def open_missing_direct(slug: str, user: Any) -> Room | None:
     return room_actions.open_direct(user, other) if other is not None else None
 
 
+def open_missing_group(slug: str, user: Any, query_string: bytes) -> Room | None:
+    """A group is stored when its first socket opens, if its member ids (the user's among them) are the
+    ones the slug was made from and all of them can still receive messages."""
+    match = GROUP_MEMBERS.fullmatch(query_string.decode("latin-1"))
+    if match is None or not conversations.is_group_slug(slug):
+        return None
+    ids = {int(part) for part in match.group(1).split(".")}
+    if user.pk not in ids or len(ids) < conversations.GROUP_MIN_MEMBERS:
+        return None
+    if conversations.group_slug(ids) != slug:
+        return None
+    others = list(get_user_model().objects.filter(pk__in=ids - {user.pk}, is_active=True))
+    return room_actions.open_group(user, others) if len(others) == len(ids) - 1 else None
+
+
 @database_sync_to_async
-def load_readable_room(slug: str, user: Any) -> tuple[Room | None, int, str]:
+def load_readable_room(slug: str, user: Any, query_string: bytes = b"") -> tuple[Room | None, int, str, str]:
     """The room if the user may read it (else None: missing and forbidden look the same), its newest
-    message id (the cursor until the page syncs), and the user's name as the typing line shows it."""
-    room = Room.objects.filter(slug=slug).first() or open_missing_direct(slug, user)
+    message id (the cursor until the page syncs), the user's name as the typing line shows it and, for a
+    conversation, its name for this user."""
+    room = (
+        Room.objects.filter(slug=slug).first()
+        or open_missing_direct(slug, user)
+        or open_missing_group(slug, user, query_string)
+    )
     if room is None or not room.can_read(user):
-        return None, 0, ""
+        return None, 0, "", ""
     room_actions.join_room(user, room)  # an open room joins the visitor's sidebar
     newest = room.messages.order_by("-id").values_list("id", flat=True).first()
-    return room, newest or 0, display_name(user)
+    seen_as = conversations.of_room(room, user.pk).title if room.kind == Room.Kind.DIRECT else ""
+    return room, newest or 0, display_name(user), seen_as
 
 
 @database_sync_to_async
@@ -154,10 +178,14 @@ class RoomConsumer(ChatPageSocket):
     typed_at = -1e9
     # Read once as the socket opens (a renamed person's new name shows from their next page on).
     shown_name = ""
+    # A conversation's name for this socket's user, for the composer it sends back.
+    composer_to = ""
 
     async def authorize(self) -> int | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, newest, self.shown_name = await load_readable_room(slug, self.scope["user"])
+        query_string = self.scope.get("query_string", b"")
+        user = self.scope["user"]
+        room, newest, self.shown_name, self.composer_to = await load_readable_room(slug, user, query_string)
         if room is None:
             return close_codes.NO_SUCH_ROOM
         self.room, self.room_id = room, room.pk
@@ -277,14 +305,17 @@ class RoomConsumer(ChatPageSocket):
             # The page cleared its composer when it sent: the text comes back with the error.
             value = body if isinstance(body, str) else ""
             errors = [str(error) for error in form.errors["body"]]
-            await self.send(text_data=fragments.composer_refused(self.room, value, errors))
+            await self.send(text_data=fragments.composer_refused(self.room, value, errors, self.composer_to))
             return
         post = actions.Post(self.scope["user"], self.room, form.cleaned_data["body"], reply_to)
         result = await writer().post(post)
         if isinstance(result, SignedOut):
             await self.end(close_codes.NOT_SIGNED_IN)
         elif isinstance(result, ActionRefused):
-            await self.send(text_data=fragments.composer_refused(self.room, post.body, [result.message]))
+            refusal = [result.message]
+            await self.send(
+                text_data=fragments.composer_refused(self.room, post.body, refusal, self.composer_to)
+            )
         else:
             typing.stopped(self)
             await self.send(text_data=fragments.composer_sent(result.room))

@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 
 
 def composer_context(
-    room: Room, *, value: str = "", autofocus: bool = False, oob: bool = False
+    room: Room, *, value: str = "", autofocus: bool = False, oob: bool = False, to: str = ""
 ) -> dict[str, Any]:
+    """`to`: a conversation's name for the socket's own user (its members each see the others' names)."""
     return {
         "room": room,
+        "composer_to": to,
         "value": value,
         "autofocus": autofocus,
         "oob": oob,
@@ -40,9 +42,9 @@ def _composer_sent() -> str:
     return reply + errors([])
 
 
-def composer_refused(room: Room, value: str, messages: Iterable[str]) -> str:
+def composer_refused(room: Room, value: str, messages: Iterable[str], to: str = "") -> str:
     """The refused text back in the composer, with why."""
-    context = composer_context(room, value=value, autofocus=True, oob=True)
+    context = composer_context(room, value=value, autofocus=True, oob=True, to=to)
     return render_to_string("messaging/chat.html#composer-fields", context) + errors(messages)
 
 

@@ -7,8 +7,6 @@ exist. With htmx (`request.htmx`) they answer with the fragment to swap; without
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -23,10 +21,8 @@ from messaging.forms import MessageForm, ReactionForm
 from messaging.models import Message
 from messaging.views import may_change, permalink_page
 from realtime.requests import AuthedRequest
+from rooms import conversations
 from rooms.models import Room
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 
 def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
@@ -39,11 +35,12 @@ def readable(request: AuthedRequest, slug: str, pk: int) -> Message:
     return messages[0]
 
 
-def partner(request: AuthedRequest, room: Room) -> User | None:
-    """The other member of a conversation, whose name is its address for this reader (None: they deleted
-    their account, and the conversation is read at its room address)."""
-    other = room.memberships.exclude(user=request.user).select_related("user__profile").first()
-    return other.user if other is not None else None
+def address(request: AuthedRequest, room: Room) -> str:
+    """A conversation's address for this reader: the other members' names ("" when the other person deleted
+    their account: the conversation is read at its room address)."""
+    if room.kind != Room.Kind.DIRECT:
+        return ""
+    return conversations.of_room(room, request.user.pk).address
 
 
 def on_live_page(message: Message) -> bool:
@@ -53,19 +50,17 @@ def on_live_page(message: Message) -> bool:
 
 def live_url(request: AuthedRequest, room: Room) -> str:
     """The room's live page (a conversation's, at the address its reader knows it by)."""
-    other = partner(request, room) if room.kind == Room.Kind.DIRECT else None
-    if other is not None:
-        return reverse("messaging:direct", args=[other.username])
+    if others := address(request, room):
+        return reverse("messaging:direct", args=[others])
     return reverse("rooms:detail", args=[room.slug])
 
 
 def in_room_page(request: AuthedRequest, message: Message, query: str = "") -> HttpResponseRedirect:
     """The room's page at that message; a message too old to be on it: its permalink page."""
     room = message.room
-    other = partner(request, room) if room.kind == Room.Kind.DIRECT else None
     if not query and not on_live_page(message):
-        if other is not None:
-            url = reverse("messaging:message", args=[other.username, message.pk])
+        if others := address(request, room):
+            url = reverse("messaging:message", args=[others, message.pk])
         else:
             url = reverse("rooms:message", args=[room.slug, message.pk])
     else:
@@ -85,11 +80,12 @@ def permalink(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def message_page(request: AuthedRequest, message: Message) -> HttpResponse:
-    other = partner(request, message.room) if message.room.kind == Room.Kind.DIRECT else None
-    if other is not None:
-        url = reverse("messaging:message", args=[other.username, message.pk])
+    if others := address(request, message.room):
+        url = reverse("messaging:message", args=[others, message.pk])
         return redirect(f"{url}#{message.dom_id}")
-    return permalink_page(request, message.room, None, message.pk)
+    room = message.room
+    seen_as = conversations.of_room(room, request.user.pk) if room.kind == Room.Kind.DIRECT else None
+    return permalink_page(request, room, seen_as, message.pk)
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from messaging.views import chat_page
 from presence.models import Connection
 from realtime.requests import AuthedRequest
-from rooms import actions, names
+from rooms import actions, conversations, names
 from rooms.errors import RoomRefused
 from rooms.forms import OpenRoomForm, RoomDetailsForm
 from rooms.models import Room
@@ -64,15 +64,15 @@ def detail(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
-    """Conversations have their own address; this one only leads there for their two members. A conversation
+    """Conversations have their own address; this one only leads there for their members. A conversation
     whose other member deleted their account has no other address: it is read here, and posting is refused."""
     room = Room.objects.filter(slug=slug, kind=Room.Kind.DIRECT).first()
     if room is None or not room.is_member(request.user):
         raise Http404("No such room.")
-    other = room.memberships.exclude(user=request.user).select_related("user__profile").first()
-    if other is None:
-        return chat_page(request, room)
-    return redirect("messaging:direct", other.user.username)
+    seen_as = conversations.of_room(room, request.user.pk)
+    if not seen_as.others:
+        return chat_page(request, room, seen_as)
+    return redirect("messaging:direct", seen_as.address)
 
 
 def missing(request: AuthedRequest, slug: str) -> HttpResponse:

@@ -16,20 +16,13 @@ from messaging.models import Message
 from messaging.search.query import MIN_TERM, parse
 from messaging.search.snippets import snippet
 from realtime.requests import AuthedRequest
-from rooms.models import Membership, Room
+from rooms import conversations
+from rooms.conversations import Conversation
 
 
-def partners(messages: list[Message], reader_id: int) -> dict[int, str]:
-    """For each conversation among the results, the other member's username: its name and address for
-    this reader."""
-    directs = {message.room_id for message in messages if message.room.kind == Room.Kind.DIRECT}
-    others = Membership.objects.filter(room_id__in=directs).exclude(user_id=reader_id)
-    return dict(others.values_list("room_id", "user__username"))
-
-
-def link(message: Message, partner: str | None) -> str:
-    if partner is not None:
-        url = reverse("messaging:message", args=[partner, message.pk])
+def link(message: Message, conversation: Conversation | None) -> str:
+    if conversation is not None:
+        url = reverse("messaging:message", args=[conversation.address, message.pk])
     else:
         url = reverse("rooms:message", args=[message.room.slug, message.pk])
     return f"{url}#{message.dom_id}"
@@ -53,11 +46,14 @@ def results(request: AuthedRequest) -> HttpResponse:
     before = history.parse_before(request.GET.get("before"))
     page = search.find(request.user, query, before, search.PAGE_SIZE + 1)
     found = page[: search.PAGE_SIZE]
-    named = partners(found, request.user.pk)
+    # Each conversation among the results by its name and address for this reader.
+    named = conversations.of_rooms({message.room for message in found}, request.user.pk)
     for message in found:
-        partner = named.get(message.room_id)
-        message.search_partner = partner  # type: ignore[attr-defined]
-        message.search_url = link(message, partner)  # type: ignore[attr-defined]
+        conversation = named.get(message.room_id)
+        if conversation is not None and not conversation.others:
+            conversation = None  # everyone else left it: no address to link it by
+        message.search_conversation = conversation  # type: ignore[attr-defined]
+        message.search_url = link(message, conversation)  # type: ignore[attr-defined]
         message.search_snippet = snippet(message.body, list(query.terms))  # type: ignore[attr-defined]
     context |= {
         "results": found,

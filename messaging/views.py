@@ -26,6 +26,7 @@ from realtime.requests import AuthedRequest
 from rooms import actions as room_actions
 from rooms import moderation
 from rooms.actions import join_room
+from rooms.conversations import Conversation
 from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
@@ -37,12 +38,14 @@ MENTIONS_SHOWN = 50
 def chat_page(
     request: AuthedRequest,
     room: Room,
-    partner: User | None = None,
+    conversation: Conversation | None = None,
     create: Callable[[], Room] | None = None,
+    socket_path: str = "",
 ) -> HttpResponse:
-    """A room or a conversation (with `partner`); without JavaScript its form posts here and the page comes
-    back updated. GET writes nothing but the viewer's own read mark. `room` may be a conversation not stored
-    yet: `create` stores it with its first message, in one transaction (a refused message leaves no room)."""
+    """A room or a conversation (as its reader sees it); without JavaScript its form posts here and the page
+    comes back updated. GET writes nothing but the viewer's own read mark. `room` may be a conversation not
+    stored yet: `create` stores it with its first message, in one transaction (a refused message leaves no
+    room), and `socket_path` is the socket that stores it if it opens first."""
     if request.method == "POST" and "delete" in request.POST:
         return delete_from_page(request, room)
     form = MessageForm(request.POST or None)
@@ -59,7 +62,7 @@ def chat_page(
     stored = room.pk is not None
     before = history.parse_before(request.GET.get("before")) if request.method == "GET" and stored else None
     if before is not None:
-        return history_page(request, room, partner, before)
+        return history_page(request, room, conversation, before)
     messages = (
         log.prepare(Message.objects.latest_in_room(room, settings.CHAT_HISTORY_LENGTH)) if stored else []
     )
@@ -76,8 +79,8 @@ def chat_page(
         "online": online_list(room.pk, viewer=viewer) if stored else {"people": [viewer], "more": 0},
         "sync_after": messages[-1].pk if messages else 0,
         "sync_since": timezone.now(),
-        # A membership's shape (`.user`), unsaved: the partner's, whether or not the conversation is stored.
-        "direct_partner": Membership(room=room, user=partner) if partner else None,
+        "conversation": conversation,
+        "socket_path": socket_path,
         "replying_to": reply_to,
         "older_before": history.older_before(room, messages) if stored else None,
         "history_url": request.path,
@@ -101,24 +104,30 @@ def room_tools(user: User, room: Room) -> dict[str, Any]:
     }
 
 
-def history_page(request: AuthedRequest, room: Room, partner: User | None, before: int) -> HttpResponse:
+def history_page(
+    request: AuthedRequest, room: Room, conversation: Conversation | None, before: int
+) -> HttpResponse:
     """The messages before `before`: for htmx scrolling back, the fragment that replaces the log's top link;
     without it, a page of history with links to older and newer pages, and no live socket."""
-    context = history_context(room, partner, history.page_before(room, before), request.path)
+    context = history_context(room, conversation, history.page_before(room, before), request.path)
     if request.htmx:
         return render(request, "messaging/_history_chunk.html", context)
     return render(request, "messaging/history.html", context | {"history_page": True})
 
 
-def permalink_page(request: AuthedRequest, room: Room, partner: User | None, pk: int) -> HttpResponse:
+def permalink_page(
+    request: AuthedRequest, room: Room, conversation: Conversation | None, pk: int
+) -> HttpResponse:
     """A message's own page: the history around it, the message highlighted, no live socket (so catch-up
     never appends into the middle of it), older and newer pages linked and "Jump to latest"."""
     page = history.page_around(room, pk)
     shown = next((message for message in page.messages if message.pk == pk), None)
     if shown is None:
         raise Http404("No such message.")
-    live_url = reverse("messaging:direct", args=[partner.username]) if partner else room.get_absolute_url()
-    context = history_context(room, partner, page, live_url) | {
+    live_url = (
+        reverse("messaging:direct", args=[conversation.address]) if conversation else room.get_absolute_url()
+    )
+    context = history_context(room, conversation, page, live_url) | {
         "history_page": True,
         "highlight": pk,
         "may_change_highlight": may_change(request.user, shown),
@@ -126,14 +135,16 @@ def permalink_page(request: AuthedRequest, room: Room, partner: User | None, pk:
     return render(request, "messaging/history.html", context)
 
 
-def history_context(room: Room, partner: User | None, page: history.Page, history_url: str) -> dict[str, Any]:
+def history_context(
+    room: Room, conversation: Conversation | None, page: history.Page, history_url: str
+) -> dict[str, Any]:
     return {
         "room": room,
         "chat_messages": page.messages,
         "older_before": page.older_before,
         "newer_before": page.newer_before,
         "history_url": history_url,
-        "direct_partner": Membership(room=room, user=partner) if partner else None,
+        "conversation": conversation,
     }
 
 
@@ -201,10 +212,11 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
     room = Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()
     if room is None:
         room = unsaved_direct(request.user, other)
-        return chat_page(request, room, other, create=lambda: room_actions.open_direct(request.user, other))
+        create = lambda: room_actions.open_direct(request.user, other)  # noqa: E731
+        return chat_page(request, room, Conversation.one_to_one(other), create=create)
     if not room.is_member(request.user):  # removed from it (the admin): gone, as for anyone else
         raise Http404("No such conversation.")
-    return chat_page(request, room, other)
+    return chat_page(request, room, Conversation.one_to_one(other))
 
 
 @login_required
@@ -217,15 +229,9 @@ def direct_message(request: AuthedRequest, username: str, pk: int) -> HttpRespon
         if other
         else None
     )
-    if room is None or not room.is_member(request.user):
+    if other is None or room is None or not room.is_member(request.user):
         raise Http404("No such message.")
-    return permalink_page(request, room, other, pk)
-
-
-@login_required
-@require_GET
-def direct_list(request: AuthedRequest) -> HttpResponse:
-    return render(request, "messaging/direct_list.html")
+    return permalink_page(request, room, Conversation.one_to_one(other), pk)
 
 
 @login_required

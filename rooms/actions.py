@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 
 from people import audit
 from people.models import AuditEntry
-from rooms import broadcasts, names
+from rooms import broadcasts, conversations, names
 from rooms.errors import NotRoomAdmin, RoomRefused
 from rooms.models import Membership, Room
 
@@ -209,6 +209,27 @@ def set_notify(user: User, room: Room, level: str) -> Membership:
     membership.notify = level
     membership.save(update_fields=["notify"])
     return membership
+
+
+def open_group(user: User, others: list[User]) -> Room:
+    """The one conversation of exactly these people (`user` and 2 to 7 `others`), created with them as its
+    only members by its first message or its first socket (never by a page view). The caller has checked
+    who they are (distinct, active, not `user`)."""
+    members = sorted([user, *others], key=lambda member: member.pk)
+    ids = {member.pk for member in members}
+    if len(ids) != len(members) or not (
+        conversations.GROUP_MIN_MEMBERS <= len(members) <= conversations.GROUP_MAX_MEMBERS
+    ):
+        raise ValueError(f"a group conversation has 3 to 8 different people, not {sorted(ids)}")
+    with transaction.atomic():
+        room, created = Room.objects.get_or_create(
+            slug=conversations.group_slug(ids),
+            defaults={"name": conversations.group_name(members), "kind": Room.Kind.DIRECT},
+        )
+        if created:
+            Membership.objects.bulk_create([Membership(room=room, user=member) for member in members])
+            transaction.on_commit(lambda: broadcasts.group_opened(room, user, members), robust=True)
+    return room
 
 
 def remove_member(membership: Membership) -> None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from people import names
 from realtime import events, groups, transport
+from rooms.conversations import Conversation
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -30,14 +30,22 @@ def room_deleted(room_id: int) -> None:
 
 def direct_opened(room: Room, starter: User, other: User) -> None:
     """The other person's open pages list the new conversation and start counting its unread messages."""
-    context = {
-        "partner_name": starter.get_username(),
-        "partner_label": names.chosen_name(starter),
-        "room_id": room.pk,
-        "unread": 0,
-    }
-    html = render_to_string("messaging/_direct_added.html", context)
-    transport.group_send(groups.user(other.pk), events.membership_added(room.pk, html))
+    transport.group_send(groups.user(other.pk), conversation_added(room, Conversation.one_to_one(starter)))
+
+
+def group_opened(room: Room, starter: User, members: list[User]) -> None:
+    """Each other member's open pages list the new group and count its unread messages. Each is named by
+    the people other than its reader, so the entry is rendered per member: at most 7, once per group."""
+    for member in members:
+        if member.pk == starter.pk:
+            continue
+        conversation = Conversation.group(other for other in members if other.pk != member.pk)
+        transport.group_send(groups.user(member.pk), conversation_added(room, conversation))
+
+
+def conversation_added(room: Room, conversation: Conversation) -> events.Event:
+    context = {"address": conversation.address, "label": conversation.label, "room_id": room.pk, "unread": 0}
+    return events.membership_added(room.pk, render_to_string("messaging/_direct_added.html", context))
 
 
 def membership_removed(room_id: int, user_id: int) -> None:
