@@ -44,7 +44,7 @@ class Watched:
 def open_room(page: Page, base_url: str, name: str) -> None:
     """Opens (creating if needed) a room through the room selector's form, as a person would."""
     page.goto(f"{base_url}/rooms/")
-    form = page.locator("form:has(input[name=name])")
+    form = page.locator("form.open-room")
     form.locator("input[name=name]").fill(name)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
