@@ -54,25 +54,22 @@ def validate_room_name(value: str) -> None:
     stripped = value.strip()
     if not stripped:
         raise ValidationError("Give the room a name.", code="required")
-    refused = refused_characters(value)
-    if refused:
-        shown = ", ".join(sorted({f"U+{ord(character):04X}" for character in refused}))
-        raise ValidationError(
-            "Room names cannot contain control or invisible formatting characters (%(shown)s).",
-            code="invalid_characters",
-            params={"shown": shown},
-        )
+    refuse_invisible(value, "Room names")
 
 
 def validate_topic(value: str) -> None:
     """A room's topic: one line of printable text (the name's character rule; it may be empty)."""
+    refuse_invisible(value, "Topics")
+
+
+def refuse_invisible(value: str, what: str) -> None:
     refused = refused_characters(value)
     if refused:
         shown = ", ".join(sorted({f"U+{ord(character):04X}" for character in refused}))
         raise ValidationError(
-            "Topics cannot contain control or invisible formatting characters (%(shown)s).",
+            "%(what)s cannot contain control or invisible formatting characters (%(shown)s).",
             code="invalid_characters",
-            params={"shown": shown},
+            params={"what": what, "shown": shown},
         )
 
 
