@@ -164,6 +164,8 @@ class ChatPageSocket(PresenceSocket):
 class LobbyConsumer(ChatPageSocket):
     """The room selector's socket: live online counts."""
 
+    shows_online_total = True
+
     def page_groups(self) -> list[str]:
         return [groups.LOBBY]
 

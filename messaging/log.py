@@ -39,6 +39,7 @@ class Times:
     full: str  # its title: 26 Nov 2026, 13:28 (UTC); the zone is the server's (DJANGO_TIME_ZONE)
     day_iso: str  # the day divider's <time datetime>
     day: str  # Thursday 26 November 2026
+    zone: str  # UTC: the zone of every time shown (the server's, DJANGO_TIME_ZONE), said at each day's start
 
 
 def times(when: datetime) -> Times:
@@ -49,6 +50,7 @@ def times(when: datetime) -> Times:
         full=f"{local.day} {local:%b %Y, %H:%M} ({local.tzname()})",
         day_iso=f"{local:%Y-%m-%d}",
         day=f"{local:%A} {local.day} {local:%B %Y}",
+        zone=local.tzname() or "",
     )
 
 

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from messaging import sidebar
+from messaging.models import Message
 from messaging.views import chat_page
 from presence.models import Connection
 from realtime.requests import AuthedRequest
@@ -34,10 +37,18 @@ def index(request: AuthedRequest) -> HttpResponse:
             return redirect(room)
         except RoomRefused as refusal:
             bound.add_error("name", refusal.message)
-    rooms = list(Room.objects.in_selector().visible_to(request.user).order_by("name"))
+    newest = Message.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True).order_by("-id")
+    rooms = list(
+        Room.objects.in_selector()
+        .visible_to(request.user)
+        .annotate(last_at=Subquery(newest.values("created_at")[:1]))
+        .order_by("name")
+    )
     counts = Connection.objects.online_counts()
+    unread = {row.room_id: row.unread for row in sidebar.memberships(request.user)}  # type: ignore[attr-defined]
     for room in rooms:
         room.online_count = counts.get(room.pk, 0)  # type: ignore[attr-defined]
+        room.unread = unread.get(room.pk, 0)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "create_form": create_form,

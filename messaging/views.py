@@ -98,6 +98,7 @@ def room_tools(user: User, room: Room) -> dict[str, Any]:
     membership = Membership.objects.filter(room=room, user=user).only("notify").first()
     return {
         "room_admin": room.is_admin(user),
+        "member_count": room.memberships.count(),
         "notify": membership.notify if membership else Membership.Notify.ALL,
         "notify_choices": Membership.Notify.choices,
         "muted_until": moderation.muted_until(user, room),

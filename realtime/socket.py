@@ -44,6 +44,8 @@ class PageSocket(AsyncWebsocketConsumer):
     closing = False
     cleaned_up = False
     backlog_limit = 0
+    # Only pages that show the site's online total hear it (one less push per presence change elsewhere).
+    shows_online_total = False
 
     def early_refusal(self) -> int | None:
         """A close code to refuse with before any database work, from what this process knows."""
@@ -92,7 +94,9 @@ class PageSocket(AsyncWebsocketConsumer):
         if refusal is not None:
             await self.end(refusal)
             return
-        joining = [*self.page_groups(), groups.user(user.pk), groups.ONLINE_TOTAL]
+        joining = [*self.page_groups(), groups.user(user.pk)]
+        if self.shows_online_total:
+            joining.append(groups.ONLINE_TOTAL)
         if self.scope["session"].session_key:
             joining.append(groups.session(self.scope["session"].session_key))
         for group in joining:

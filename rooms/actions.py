@@ -49,6 +49,21 @@ def free_slug(base: str) -> str:
     raise AssertionError("unreachable")
 
 
+WELCOME_ROOM = "general"
+
+
+def welcome_room() -> Room | None:
+    """#general, where new accounts land: made the first time someone needs it (a new install has no room,
+    or its admins deleted it). None if they made it private or archived it: people then land on the rooms."""
+    room = Room.objects.filter(slug=WELCOME_ROOM).first()
+    if room is None:
+        with transaction.atomic():
+            room, _ = Room.objects.get_or_create(
+                slug=WELCOME_ROOM, defaults={"name": WELCOME_ROOM, "topic": "Everyone's room: say hello."}
+            )
+    return room if room.kind == Room.Kind.OPEN and not room.is_archived else None
+
+
 def may_create_rooms(user: User) -> bool:
     """CHAT_ROOM_CREATORS: "everyone" (the default) or "staff" (Campfire's switch)."""
     return user.is_active and (settings.CHAT_ROOM_CREATORS != "staff" or user.is_staff)

@@ -13,11 +13,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from people import signup_invitations
 from presence import actions as presence_actions
 from realtime.requests import AuthedRequest
+from rooms import actions as room_actions
 from site_config import actions
 from site_config.forms import DeleteAccountForm, FirstRunForm, SignupForm
 from site_config.throttle import throttle_posts
@@ -46,6 +48,12 @@ class LogoutView(auth_views.LogoutView):
         if session_key:
             presence_actions.end_session(session_key)
         return response
+
+
+def landing() -> str:
+    """Where a new account starts: #general, or the rooms when there is no open #general."""
+    room = room_actions.welcome_room()
+    return room.get_absolute_url() if room is not None else reverse("rooms:index")
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,7 +93,7 @@ def signup_page(request: HttpRequest, invitation: str | None) -> HttpResponse:
         if user is None:  # the link's last use went to someone else meanwhile
             return invalid_invitation(request)
         sign_in(request, user, backend=BACKEND)
-        return redirect("rooms:index")
+        return redirect(landing())
     context = {"form": form, "action": request.path, "invited": invitation is not None}
     return render(request, "registration/signup.html", context, status=400 if form.errors else 200)
 
@@ -103,7 +111,7 @@ def first_run(request: HttpRequest) -> HttpResponse:
         if user is None:
             raise Http404("The administrator exists already.")
         sign_in(request, user, backend=BACKEND)
-        return redirect("rooms:index")
+        return redirect(landing())
     return render(request, "registration/first_run.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -37,7 +37,7 @@ class ChatUser:
     def sign_up(self) -> ChatUser:
         fields = {"username": self.username, "password1": PASSWORD, "password2": PASSWORD}
         landed = self._post_form("/accounts/signup/", fields)
-        assert landed.endswith("/rooms/"), landed
+        assert landed.endswith("/rooms/general/"), landed
         return self
 
     def open_room(self, name: str) -> str:

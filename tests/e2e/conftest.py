@@ -75,7 +75,7 @@ def sign_up(page: Page, base_url: str, username: str) -> Page:
     page.fill("#id_password2", "a-long-passphrase-42")
     with page.expect_navigation():
         page.click("button[type=submit]")
-    assert page.url.endswith("/rooms/"), page.url
+    assert page.url.endswith("/rooms/general/"), page.url
     return page
 
 

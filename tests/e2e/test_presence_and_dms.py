@@ -36,8 +36,10 @@ def test_presence_and_a_direct_message_with_a_live_unread_badge(signed_in, daphn
     wait_live(bob)
     expect(alice.locator("#online-users")).to_contain_text("dmitri")
 
-    # carla starts a DM from the online list.
+    # carla starts a DM from the online list: the name leads to dmitri's profile, its Message button to the DM.
     alice.locator("#online-users a", has_text="dmitri").click()
+    alice.wait_for_url("**/people/dmitri/")
+    alice.locator("a", has_text="Message").first.click()
     alice.wait_for_url("**/dm/dmitri/")
     wait_live(alice)
     # dmitri's sidebar learns of the new conversation live.

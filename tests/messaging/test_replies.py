@@ -26,7 +26,7 @@ async def test_a_reply_shows_the_quoted_author_and_first_line_linking_to_the_ori
     await b.send(body="I do", reply_to=str(original.pk))
 
     frame = await a.receive_until("I do")
-    assert f'<a class="message-reply" href="/rooms/general/messages/{original.pk}/">' in frame
+    assert f'<a class="message-reply" href="/rooms/general/messages/{original.pk}/" tabindex="-1">' in frame
     assert "<strong>alice</strong> Who has the keys?" in frame
     assert "Second line" not in frame
     reply = await database_sync_to_async(Message.objects.get)(body="I do")

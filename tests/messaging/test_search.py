@@ -259,5 +259,5 @@ def test_only_get_is_answered(alice):
 def test_the_header_has_a_search_box_on_every_page(alice):
     page = login_client(alice).get("/rooms/").content.decode()
 
-    header_form = '<form class="site-search m-0" role="search" aria-label="Search messages" method="get"'
+    header_form = '<form class="site-search" role="search" aria-label="Search messages" method="get"'
     assert f'{header_form} action="/search/">' in page

@@ -19,7 +19,7 @@ from tests.messaging.test_typing import shown_lines
 from tests.people.images import image_bytes
 from tests.presence.shown import ShownList
 
-AUTHOR = re.compile(r'<a class="message-author" href="/people/([^/]+)/">([^<]*)</a>')
+AUTHOR = re.compile(r'<a class="message-author" href="/people/([^/]+)/" tabindex="-1">([^<]*)</a>')
 
 
 def name(user, display_name: str, with_avatar: bool = False) -> Profile:
@@ -155,7 +155,7 @@ async def test_the_online_list_shows_display_names_and_links_by_username(connect
     page = await database_sync_to_async(lambda: login_client(alice).get("/rooms/general/").content.decode())()
     assert ShownList(page).names == ["alice", "Bob Builder"]
     frame = await a.receive_until("Bob Builder")
-    assert 'href="/dm/bob/">Bob Builder</a>' in frame
+    assert 'href="/people/bob/">Bob Builder</a>' in frame
 
 
 @pytest.mark.django_db(transaction=True)

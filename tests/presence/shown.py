@@ -11,7 +11,7 @@ STEP = re.compile(
     r'|<p id="online-more"[^>]*>(?P<more>.*?)</p>',
     re.S,
 )
-PERSON = re.compile(r'<li id="online-u(\d+)"><a href="/dm/[^"]+/">([^<]+)</a></li>')
+PERSON = re.compile(r'<li id="online-u(\d+)"><a href="/people/[^"]+/">([^<]+)</a></li>')
 
 
 class ShownList:

@@ -159,7 +159,7 @@ async def test_every_page_hears_the_total_of_people_online(connect, room, alice,
     await connect("/ws/rooms/general/", bob)
 
     # Joins are announced in coalesced batches: alice's own may come first, then the one counting bob.
-    assert 'id="online-total"' in await a.receive_until("2 online")
+    assert 'id="online-total"' in await a.receive_until("2 people online")
 
 
 async def test_an_anonymous_lobby_socket_is_closed_with_4401(connect, db):

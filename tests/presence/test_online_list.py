@@ -28,7 +28,7 @@ def five_online(room, make_user):
 
 
 def names_in(html: str) -> list[str]:
-    return re.findall(r'<a href="/dm/\w+/">(\w+)</a>', html)
+    return re.findall(r'<a href="/people/\w+/">(\w+)</a>', html)
 
 
 def test_the_page_names_the_first_people_to_arrive_and_counts_the_rest(room, five_online, settings):
