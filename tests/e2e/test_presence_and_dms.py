@@ -36,7 +36,7 @@ def test_presence_and_a_direct_message_with_a_live_unread_badge(signed_in, daphn
     wait_live(bob)
     expect(alice.locator("#online-users")).to_contain_text("dmitri")
 
-    # carla starts a DM from the online list: the name leads to dmitri's profile, its Message button to the DM.
+    # carla starts a DM from the online list: the name leads to dmitri's profile, its Message button on.
     alice.locator("#online-users a", has_text="dmitri").click()
     alice.wait_for_url("**/people/dmitri/")
     alice.locator("a", has_text="Message").first.click()
