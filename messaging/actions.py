@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from messaging import broadcasts, formatting, log, mentions
 from messaging.errors import ActionRefused, Muted, NotAllowed, RateLimited, RoomLocked, SignedOut
-from messaging.models import Message, Reaction, Revision
+from messaging.models import Mention, Message, Reaction, Revision
 from people import audit
 from people.models import AuditEntry
 from rooms import moderation
@@ -158,7 +158,23 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         transaction.on_commit(lambda: broadcasts.messages_created(stored), robust=True)
         if notified:
             transaction.on_commit(lambda: broadcasts.mentions_changed(notified), robust=True)
+        addressed = notified | conversation_readers(stored)
+        if addressed:
+            transaction.on_commit(lambda: broadcasts.attention_changed(addressed), robust=True)
     return results
+
+
+def conversation_readers(messages: Iterable[Message]) -> set[int]:
+    """The members of the conversations among these messages' rooms who got a message from someone else (at
+    most 7 per conversation). A batch with no conversation in it costs no query."""
+    authors: dict[int, set[int | None]] = {}
+    for message in messages:
+        if message.room.kind == Room.Kind.DIRECT:
+            authors.setdefault(message.room_id, set()).add(message.author_id)
+    if not authors:
+        return set()
+    members = Membership.objects.filter(room_id__in=authors).values_list("room_id", "user_id")
+    return {user_id for room_id, user_id in members if authors[room_id] - {user_id}}
 
 
 def by_room(messages: Iterable[Message]) -> dict[int, list[Message]]:
@@ -201,6 +217,14 @@ def delete_message(message: Message) -> Message:
         message.body = ""
         message.save(update_fields=["deleted_at", "revised_at", "body"])
         transaction.on_commit(lambda: broadcasts.message_changed(message), robust=True)
+        # A deleted message no longer counts for whom it was addressed to: mentioned, or in a conversation.
+        mentioned = Mention.objects.filter(message=message, seen_at__isnull=True)
+        members = Membership.objects.filter(room_id=message.room_id, room__kind=Room.Kind.DIRECT)
+        addressed = set(mentioned.values_list("user_id", flat=True))
+        addressed |= set(members.values_list("user_id", flat=True))
+        addressed.discard(message.author_id)
+        if addressed:
+            transaction.on_commit(lambda: broadcasts.attention_changed(addressed), robust=True)
     return message
 
 
@@ -264,6 +288,7 @@ def edit_message(user: User, room: Room, message_id: int, body: str) -> Message:
         transaction.on_commit(lambda: broadcasts.message_changed(message), robust=True)
         if notified:
             transaction.on_commit(lambda: broadcasts.mentions_changed(notified), robust=True)
+            transaction.on_commit(lambda: broadcasts.attention_changed(notified), robust=True)
     return message
 
 
@@ -288,7 +313,10 @@ def toggle_reaction(user: User, room: Room, message_id: int, text: str) -> Messa
 
 
 def mark_read(user: User, room_id: int, message_id: int) -> None:
-    """A page that showed the room up to `message_id` is closing: those messages are no longer unread."""
-    Membership.objects.filter(room_id=room_id, user=user, last_read_id__lt=message_id).update(
+    """A page that showed the room up to `message_id` is closing: those messages are no longer unread. In a
+    conversation, the reader's other pages count them no more (their titles drop)."""
+    read = Membership.objects.filter(room_id=room_id, user=user, last_read_id__lt=message_id).update(
         last_read_id=message_id
     )
+    if read and Room.objects.filter(pk=room_id, kind=Room.Kind.DIRECT).exists():
+        transaction.on_commit(lambda: broadcasts.attention_changed([user.pk]), robust=True)

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from django.template.loader import render_to_string
 
-from messaging import log, mentions
+from messaging import attention, log, mentions
 from messaging.models import Message, Reaction
-from realtime import groups, transport
+from realtime import events, groups, transport
 
 
 def messages_created(messages: Iterable[Message]) -> None:
@@ -43,3 +43,10 @@ def mentions_changed(user_ids: Iterable[int]) -> None:
         context = {"mention_count": mentions.unseen_count(user_id), "oob": True}
         html = render_to_string("messaging/_mention_count.html", context)
         transport.send_html(groups.user(user_id), html)
+
+
+def attention_changed(user_ids: Iterable[int]) -> None:
+    """Each person's own count, to all their pages: each page puts it in its own title (the people a
+    conversation message or a mention concerns, never a room's members)."""
+    for user_id, count in attention.counts(user_ids).items():
+        transport.group_send(groups.user(user_id), events.attention(count))

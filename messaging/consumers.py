@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from messaging import actions, catchup, fragments, typing
+from messaging import actions, attention, catchup, fragments, typing
 from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
 from messaging.forms import MessageForm, ReactionForm
@@ -120,23 +120,33 @@ def plan_catch_up(
 
 
 @database_sync_to_async
-def unread_groups(user: Any, except_room: int | None) -> list[str]:
-    """The page counts unread messages of the user's other rooms and conversations."""
+def unread_state(user: Any, except_room: int | None) -> tuple[list[str], int]:
+    """The page counts unread messages of the user's other rooms and conversations; and what is addressed to
+    them now, for its title (a reopened socket may have missed changes)."""
     room_ids = (
         Membership.objects.filter(user=user).exclude(room=except_room).values_list("room_id", flat=True)
     )
-    return [groups.unread(room_id) for room_id in room_ids]
+    return [groups.unread(room_id) for room_id in room_ids], attention.count_for(user.pk)
 
 
 class ChatPageSocket(PresenceSocket):
-    """What every chat page's socket shares: unread counts of the user's rooms, conversations appearing."""
+    """What every chat page's socket shares: unread counts of the user's rooms, conversations appearing, the
+    count of what is addressed to the user in the page's title."""
+
+    # The page's own title (its <title> block), which the count goes in front of.
+    page_title = "Chat"
+    attention = 0
 
     async def admit(self) -> int | None:
         refusal = await super().admit()
         if refusal is None:
-            for group in await unread_groups(self.scope["user"], self.room_id):
+            unread_groups, self.attention = await unread_state(self.scope["user"], self.room_id)
+            for group in unread_groups:
                 await self.join_group(group)
         return refusal
+
+    async def greeting(self) -> str:
+        return await super().greeting() + fragments.page_title(self.page_title, self.attention)
 
     def control_handlers(self) -> dict[str, Handler]:
         return {
@@ -144,7 +154,13 @@ class ChatPageSocket(PresenceSocket):
             events.MEMBERSHIP_ADDED: self.membership_added,
             events.MEMBERSHIP_REMOVED: self.membership_removed,
             events.ROOM_GONE: self.room_gone,
+            events.ATTENTION: self.attention_changed,
         }
+
+    async def attention_changed(self, event: events.Event) -> None:
+        """Sent to this user's sockets only, with their own count: each puts it in its own page's title."""
+        self.attention = event["count"]
+        await self.send_frame(fragments.page_title(self.page_title, self.attention))
 
     async def membership_added(self, event: events.Event) -> None:
         """A conversation was opened with this user: count its unread messages from now on."""
@@ -165,6 +181,7 @@ class LobbyConsumer(ChatPageSocket):
     """The room selector's socket: live online counts."""
 
     shows_online_total = True
+    page_title = "Rooms"
 
     def page_groups(self) -> list[str]:
         return [groups.LOBBY]
@@ -191,6 +208,8 @@ class RoomConsumer(ChatPageSocket):
         if room is None:
             return close_codes.NO_SUCH_ROOM
         self.room, self.room_id = room, room.pk
+        # As the page's <title> block says it (messaging/chat.html).
+        self.page_title = self.composer_to or f"#{room.name}"
         self.page = catchup.PageCursor(newest)
         typing.typists()  # hears the room's typing events before the socket joins the room
         asyncio.get_running_loop().call_later(settings.CHAT_SYNC_GRACE_SECONDS, self._release_soon)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ from messaging.models import Message
 
 if TYPE_CHECKING:
     from rooms.models import Room
+
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def composer_context(
@@ -55,3 +58,10 @@ def errors(messages: Iterable[str]) -> str:
 def message(room: Room, message_id: int) -> str:
     found = log.prepare(Message.objects.in_room(room).with_previous().filter(pk=message_id))
     return render_to_string("messaging/_messages_replaced.html", {"chat_messages": found})
+
+
+def page_title(title: str, attention: int) -> str:
+    """A page's title with its reader's count, for that reader's own sockets. A lone surrogate (which no
+    database stores, so no name holds one today) would fail the frame's UTF-8: it shows as U+FFFD."""
+    shown = SURROGATES.sub("\ufffd", title)
+    return render_to_string("messaging/_page_title.html", {"page_title": shown, "attention": attention})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
-from messaging import actions, broadcasts, history, log
+from messaging import actions, attention, broadcasts, fragments, history, log
 from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
@@ -244,10 +244,12 @@ def mentions(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         if mentions_of.mark_seen(request.user):
             broadcasts.mentions_changed([request.user.pk])
+            broadcasts.attention_changed([request.user.pk])
         if request.htmx:
-            return HttpResponse(
-                render_to_string("messaging/_mention_count.html", {"mention_count": 0}, request)
-            )
+            # The page's own title too: it has no socket to hear that its count changed.
+            count = render_to_string("messaging/_mention_count.html", {"mention_count": 0}, request)
+            title = fragments.page_title("Mentions", attention.count_for(request.user.pk))
+            return HttpResponse(count + title)
         return redirect("mentions:index")
     found = list(
         Mention.objects.filter(user=request.user, message__deleted_at__isnull=True)

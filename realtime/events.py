@@ -47,3 +47,11 @@ def typing(room_id: int, user_id: int, name: str, active: bool) -> Event:
     """Someone is typing in a room (or stopped: their message was stored). Each process keeps the room's
     typists for all its sockets (messaging/typing.py); no socket handles it itself."""
     return {"type": TYPING, "room_id": room_id, "user_id": user_id, "name": name, "active": active}
+
+
+ATTENTION = "attention"
+
+
+def attention(count: int) -> Event:
+    """What is addressed to the user and unread changed: each of their pages shows `count` in its title."""
+    return {"type": ATTENTION, "count": count}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from messaging import mentions, sidebar
+from messaging import attention, mentions, sidebar
 from presence.models import Connection
 
 
@@ -18,5 +18,7 @@ def chat(request: HttpRequest) -> dict[str, Any]:
         context["sidebar"] = SimpleLazyObject(lambda: sidebar.of(user))
         context["online_total"] = SimpleLazyObject(lambda: Connection.objects.online_total())
         context["mention_count"] = SimpleLazyObject(lambda: mentions.unseen_count(user.pk))
+        # Every signed-in page's title counts what is addressed to its reader (templates/base.html).
+        context["attention"] = SimpleLazyObject(lambda: attention.count_for(user.pk))
         context["typing_throttle"] = settings.CHAT_TYPING_THROTTLE_SECONDS
     return context

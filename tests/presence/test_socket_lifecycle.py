@@ -27,7 +27,7 @@ async def test_a_socket_whose_handler_raises_leaves_no_presence_behind(room, ali
     async def broken(*args):
         raise RuntimeError("a bug after the presence row was written")
 
-    monkeypatch.setattr(consumers, "unread_groups", broken)
+    monkeypatch.setattr(consumers, "unread_state", broken)
 
     socket = await open_socket("/ws/rooms/general/", alice, wait_live=False)
     with pytest.raises(RuntimeError):
