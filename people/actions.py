@@ -1,4 +1,5 @@
-"""The people app's writes: a person's own profile, and staff banning and unbanning accounts."""
+"""The people app's writes: a person's own profile, staff banning and unbanning accounts, and staff's custom
+stylesheet."""
 
 from __future__ import annotations
 
@@ -9,22 +10,31 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from people import audit
-from people.models import AuditEntry, Profile
+from people import audit, custom_css
+from people.models import AuditEntry, CustomStyle, Profile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
 def update_profile(
-    user: User, display_name: str, bio: str, avatar: bytes | None = None, remove_avatar: bool = False
+    user: User,
+    display_name: str,
+    bio: str,
+    avatar: bytes | None = None,
+    remove_avatar: bool = False,
+    theme: str | None = None,
 ) -> Profile:
-    """A new avatar wins over "remove" when both come in one form: the upload is the later wish."""
+    """A new avatar wins over "remove" when both come in one form: the upload is the later wish. No theme:
+    the current one stays."""
     with transaction.atomic():
         profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
         profile.display_name = display_name
         profile.bio = bio
         fields = ["display_name", "bio"]
+        if theme is not None:
+            profile.theme = Profile.Theme(theme)
+            fields.append("theme")
         if avatar is not None:
             profile.avatar = avatar
             profile.avatar_changed_at = timezone.now()
@@ -70,3 +80,10 @@ def set_active(actor: User, target: User, active: bool) -> None:
         fresh.save(update_fields=["is_active"])
         audit.record(actor, AuditEntry.Action.UNBAN if active else AuditEntry.Action.BAN, fresh)
     target.is_active = active
+
+
+def save_custom_style(style: CustomStyle) -> None:
+    """Pages link the new version as soon as the row is stored: the cached one is dropped on commit."""
+    with transaction.atomic():
+        style.save()
+        transaction.on_commit(custom_css.forget)

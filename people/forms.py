@@ -20,6 +20,13 @@ class ProfileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my picture")
+    # Not required: a client that leaves it out keeps the current theme.
+    theme = forms.ChoiceField(
+        choices=Profile.Theme.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Follow the system: light or dark as your device is set.",
+    )
 
     def clean_display_name(self) -> str:
         name: str = self.cleaned_data["display_name"]
@@ -38,9 +45,17 @@ class ProfileForm(forms.Form):
             return None
         return avatars.process(avatars.read_upload(upload))
 
+    def clean_theme(self) -> str | None:
+        theme: str = self.cleaned_data["theme"]
+        return theme or None
+
     @classmethod
     def for_profile(cls, profile: Profile | None, **kwargs: Any) -> ProfileForm:
-        initial = {"display_name": profile.display_name, "bio": profile.bio} if profile else {}
+        initial = (
+            {"display_name": profile.display_name, "bio": profile.bio, "theme": profile.theme}
+            if profile
+            else {"theme": Profile.Theme.SYSTEM}
+        )
         return cls(initial=initial, **kwargs)
 
 

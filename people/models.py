@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# Staff's custom stylesheet, in UTF-8 bytes: far more than a palette needs, small enough for every page.
+CUSTOM_CSS_MAX_BYTES = 100 * 1024
 
 
 class Profile(models.Model):
@@ -23,6 +27,41 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()
+
+
+def validate_custom_css(css: str) -> None:
+    try:
+        size = len(css.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: no database stores it
+        raise ValidationError("The stylesheet holds a character that cannot be stored.") from None
+    if size > CUSTOM_CSS_MAX_BYTES:
+        raise ValidationError(
+            f"The stylesheet is {size:,} bytes; at most {CUSTOM_CSS_MAX_BYTES:,} are allowed."
+        )
+    if "\x00" in css:
+        raise ValidationError("The stylesheet holds a NUL character, which cannot be stored.")
+
+
+class CustomStyle(models.Model):
+    """Staff's own CSS for the whole site, edited in the admin: one row at most (the admin adds no second).
+
+    Only ever served as a text/css stylesheet at its own URL (people/custom_css.py), never inlined into a
+    page, so nothing in it can become HTML or script."""
+
+    css = models.TextField(
+        "custom CSS",
+        blank=True,
+        validators=[validate_custom_css],
+        help_text="Loaded on every page after the chat's own styles; empty: no extra stylesheet. "
+        "Override the colour variables of static/css/chat.css, e.g. :root { --chat-accent: #6f42c1; }.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "custom style"
+
+    def __str__(self) -> str:
+        return "Custom CSS"
 
 
 class SignupInvitation(models.Model):

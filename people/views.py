@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from people import actions, avatars, text
+from people import actions, avatars, custom_css, text
 from people.forms import ConfirmForm, ProfileForm
 from people.models import Profile
 from people.names import profile_of
@@ -25,6 +25,8 @@ PEOPLE_PER_PAGE = 50
 QUERY_MAX_LENGTH = 100
 # Versioned URLs never change content, so a browser keeps each picture for a year; "private": login needed.
 AVATAR_CACHE_CONTROL = "private, max-age=31536000, immutable"
+# The custom stylesheet is public (the login page has it too); only its versioned URL may be kept for good.
+CUSTOM_CSS_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def people_shown(viewer: User) -> QuerySet[User]:
@@ -85,6 +87,20 @@ def avatar(request: AuthedRequest, username: str, version: int) -> HttpResponse:
     return response
 
 
+@require_GET
+def stylesheet(request: HttpRequest) -> HttpResponse:
+    """Staff's custom CSS, only ever as text/css: whatever it holds (`</style>`, `<script>`) stays CSS. A URL
+    without the current version (an old page, a hand-typed one) gets the current text, not to be cached."""
+    current = custom_css.current()
+    response = HttpResponse(current.css, content_type="text/css; charset=utf-8")
+    if current.version and request.GET.get("v") == str(current.version):
+        response["Cache-Control"] = CUSTOM_CSS_CACHE_CONTROL
+    else:
+        response["Cache-Control"] = "no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: AuthedRequest) -> HttpResponse:
@@ -95,7 +111,12 @@ def edit(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             actions.update_profile(
-                request.user, data["display_name"], data["bio"], data["avatar"], data["remove_avatar"]
+                request.user,
+                data["display_name"],
+                data["bio"],
+                data["avatar"],
+                data["remove_avatar"],
+                theme=data["theme"],
             )
             return redirect("people:profile", request.user.get_username())
         status = 400

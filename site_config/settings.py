@@ -10,6 +10,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL
 from django.core.exceptions import ImproperlyConfigured
 
+from site_config.themes import theme_dirs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -80,11 +82,12 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "site_config.urls"
 
-# A theme puts its own template directory first (CHAT_THEME_DIRS, comma separated) to override any template.
+# Themes (CHAT_THEME_DIRS, comma separated) come first: their templates and static files override ours.
+THEME_TEMPLATE_DIRS, THEME_STATIC_DIRS = theme_dirs(env_list("CHAT_THEME_DIRS", ""), BASE_DIR)
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [*env_list("CHAT_THEME_DIRS", ""), BASE_DIR / "templates"],
+        "DIRS": [*THEME_TEMPLATE_DIRS, BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -216,7 +219,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [*THEME_STATIC_DIRS, BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Served by WhiteNoise, so one server process needs no web server in front of it. `make run` collects them
 # into STATIC_ROOT first: names get a content hash (cached for a year by browsers) and gzip copies. Without a

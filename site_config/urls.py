@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from people import views as people_views
 from site_config import accounts, invitations
 from site_config.throttle import throttle_posts
 
@@ -52,4 +53,5 @@ urlpatterns = [
     path("mentions/", include("messaging.mention_urls")),
     path("search/", include("messaging.search_urls")),
     path("people/", include("people.urls")),
+    path("custom.css", people_views.stylesheet, name="custom_css"),
 ]

@@ -157,8 +157,8 @@ def test_the_list_costs_the_same_queries_for_60_people_as_for_one(
         if number % 2:
             Profile.objects.create(user=user, display_name=f"Person {number}")
 
-    # Session, user, the viewer's own profile (the header's avatar), the title's count of what is addressed to
-    # the reader (messaging/attention.py), the count and the page of people: 7 at most, whatever the list.
+    # Session, user, the viewer's own profile (their theme and the header's avatar: one query), the title's
+    # count of what is addressed to the reader (messaging/attention.py), the count and the page of people.
     with django_assert_max_num_queries(7):
         assert client.get("/people/").status_code == 200
 
