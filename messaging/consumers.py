@@ -163,8 +163,10 @@ class ChatPageSocket(PresenceSocket):
         await self.send_frame(fragments.page_title(self.page_title, self.attention))
 
     async def membership_added(self, event: events.Event) -> None:
-        """A conversation was opened with this user: count its unread messages from now on."""
-        await self.join_group(groups.unread(event["room_id"]))
+        """A conversation was opened with this user, or a room joined: list it and count its unread messages
+        from now on (not on the page that shows it: what its reader sees there is read)."""
+        if event["room_id"] != self.room_id:
+            await self.join_group(groups.unread(event["room_id"]))
         await self.send(text_data=event["html"])
 
     async def membership_removed(self, event: events.Event) -> None:

@@ -98,6 +98,8 @@ def room_tools(user: User, room: Room) -> dict[str, Any]:
     membership = Membership.objects.filter(room=room, user=user).only("notify").first()
     return {
         "room_admin": room.is_admin(user),
+        # Not a member yet (their socket joins them): the sidebar still shows the room they are in.
+        "visiting": membership is None,
         "member_count": room.memberships.count(),
         "notify": membership.notify if membership else Membership.Notify.ALL,
         "notify_choices": Membership.Notify.choices,

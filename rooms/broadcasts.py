@@ -29,16 +29,17 @@ def room_deleted(room_id: int) -> None:
 
 
 def direct_opened(room: Room, starter: User, other: User) -> None:
-    """The other person's open pages list the new conversation and start counting its unread messages."""
+    """Both people's open pages list the new conversation (the starter's other tabs too) and start counting
+    its unread messages."""
     transport.group_send(groups.user(other.pk), conversation_added(room, Conversation.one_to_one(starter)))
+    transport.group_send(groups.user(starter.pk), conversation_added(room, Conversation.one_to_one(other)))
 
 
 def group_opened(room: Room, starter: User, members: list[User]) -> None:
-    """Each other member's open pages list the new group and count its unread messages. Each is named by
-    the people other than its reader, so the entry is rendered per member: at most 7, once per group."""
+    """Each member's open pages (the starter's other tabs too) list the new group and count its unread
+    messages. Each is named by the people other than its reader, so the entry is rendered per member: at most
+    8, once per group."""
     for member in members:
-        if member.pk == starter.pk:
-            continue
         conversation = Conversation.group(other for other in members if other.pk != member.pk)
         transport.group_send(groups.user(member.pk), conversation_added(room, conversation))
 
