@@ -97,7 +97,9 @@ class Socket(asyncio.Protocol):
         if not self.count:
             return
         now = time.time_ns()
-        for match in MARKER.finditer(payload):
+        # A message's text shows twice in its frame (the log, and the line screen readers announce): each
+        # message counts once.
+        for match in {match.group(0): match for match in MARKER.finditer(payload)}.values():
             sent_ns = int(match.group(3))
             if sent_ns < self.counts_from_ns:
                 continue

@@ -48,7 +48,8 @@ def counts(user_ids: Iterable[int]) -> dict[int, int]:
     rows = people.annotate(
         unread=Coalesce(models.Subquery(conversations), 0), mentioned=count_of(mentions)
     ).values_list("pk", "unread", "mentioned")
-    found = {pk: unread + mentioned for pk, unread, mentioned in rows}
+    # int(): PostgreSQL's SUM is a numeric, which Django hands back as a Decimal.
+    found = {pk: int(unread + mentioned) for pk, unread, mentioned in rows}
     return {user_id: found.get(user_id, 0) for user_id in ids}
 
 

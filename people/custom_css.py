@@ -7,6 +7,7 @@ an old version.
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -31,14 +32,19 @@ def version_of(style: CustomStyle) -> int:
 
 
 def current() -> Stylesheet:
-    cached = cache.get(CACHE_KEY)
+    try:
+        cached = cache.get(CACHE_KEY)
+    except Exception:  # the cache is Redis when REDIS_URL is set: its outage must not fail every page
+        cached = None
     if isinstance(cached, tuple) and len(cached) == 2:
         return Stylesheet(*cached)
     style = CustomStyle.objects.order_by("pk").first()
     found = Stylesheet(version_of(style), style.css) if style and style.css.strip() else NONE
-    cache.set(CACHE_KEY, tuple(found), CACHE_SECONDS)
+    with contextlib.suppress(Exception):  # as above: the next page asks again
+        cache.set(CACHE_KEY, tuple(found), CACHE_SECONDS)
     return found
 
 
 def forget() -> None:
-    cache.delete(CACHE_KEY)
+    with contextlib.suppress(Exception):  # as above; a stale version lasts at most CACHE_SECONDS
+        cache.delete(CACHE_KEY)

@@ -34,7 +34,7 @@ async def test_a_person_banned_on_one_process_loses_every_socket_on_the_other_at
     first, second = cluster(2)
     admin = ChatUser(first.url, "admin")
     landed = admin._post_form("/setup/", {"username": "admin", "password1": PASSWORD, "password2": PASSWORD})
-    assert landed.endswith("/rooms/")
+    assert landed.endswith("/rooms/general/")
     cat = ChatUser(second.url, "cat").sign_up()
     cat.open_room("hall")
     in_room = await cat.socket("/ws/rooms/hall/")
