@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from messaging.models import Message
 from rooms import conversations
@@ -29,7 +30,7 @@ def memberships(user: User) -> list[Membership]:
             unread=count_of(unread),
             last_body=models.Subquery(last_message.order_by("-id").values("body")[:1]),
         )
-        .order_by("room__name")
+        .order_by(Lower("room__name"), "room_id")
     )
     seen_as = conversations.of_rooms([row.room for row in rows], user.pk)
     for row in rows:

@@ -220,7 +220,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [*THEME_STATIC_DIRS, BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` (make run) puts the files; servers read their hashed names from its manifest.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 # Served by WhiteNoise, so one server process needs no web server in front of it. `make run` collects them
 # into STATIC_ROOT first: names get a content hash (cached for a year by browsers) and gzip copies. Without a
 # collect (tests, `runserver`), the finders serve static/ as it is and pages link the plain names.

@@ -17,9 +17,17 @@ __all__ = ["ROOT", "LiveServer", "free_port", "migrate", "server_env"]
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """Production settings; the suite signs many people up from one address, so the per-address sign-up and
-    login throttles are off unless a test sets them."""
+    login throttles are off unless a test sets them, and static files are the working tree's (a `make run`
+    leaves a collected copy whose manifest would point pages at its older files)."""
+    uncollected = str(ROOT / "tests" / "no-collected-static")
     return production_env(
-        database_url, **{"CHAT_SIGNUPS_PER_HOUR": "0", "CHAT_LOGINS_PER_HOUR": "0", **extra}
+        database_url,
+        **{
+            "CHAT_SIGNUPS_PER_HOUR": "0",
+            "CHAT_LOGINS_PER_HOUR": "0",
+            "DJANGO_STATIC_ROOT": uncollected,
+            **extra,
+        },
     )
 
 

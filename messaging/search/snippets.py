@@ -10,10 +10,20 @@ from django.utils.safestring import SafeString, mark_safe
 
 BEFORE = 60
 WIDTH = 200
+# Markdown's marks, which would read as noise in a one-line snippet: emphasis and code markers, list bullets,
+# quote and heading marks at a line's start. The words stay (what a search matched).
+MARKS = re.compile(
+    r"(\*\*|__|~~|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|^\s*(?:[-*+]|\d+\.|>+|#{1,6})\s+)", re.MULTILINE
+)
+
+
+def plain(body: str) -> str:
+    """The message's text without its Markdown marks, on one line."""
+    return " ".join(MARKS.sub("", body).split())
 
 
 def snippet(body: str, terms: list[str]) -> SafeString:
-    text = " ".join(body.split())
+    text = plain(body)
     if not terms:
         return escape(text[:WIDTH] + ("…" if len(text) > WIDTH else ""))
     pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -19,3 +23,13 @@ REACTION_PALETTE = ("👍", "❤️", "😂", "🎉", "👀", "🙏")
 @register.simple_tag
 def reaction_palette() -> tuple[str, ...]:
     return REACTION_PALETTE
+
+
+@register.filter
+def ago(when: datetime | None) -> str:
+    """ "just now" within a minute, else "5 minutes ago" (Django's timesince, its first unit)."""
+    if when is None:
+        return ""
+    if timezone.now() - when < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(when, depth=1)} ago"

@@ -55,7 +55,12 @@ def test_on_a_phone_the_rooms_and_online_list_are_drawers_and_nothing_is_off_scr
     page = sign_up(context.new_page(), daphne_server.url, "pia")
     wait_live(page)
 
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    wider = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => getComputedStyle(e).position !== 'fixed'"
+        " && !e.closest('.drawer') && e.getBoundingClientRect().right > 375.5)"
+        ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wider
     assert in_view(page, "#composer-body")
     assert in_view(page, ".site-header")
     expect(page.locator("#sidebar")).to_be_hidden()

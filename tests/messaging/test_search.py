@@ -261,3 +261,12 @@ def test_the_header_has_a_search_box_on_every_page(alice):
 
     header_form = '<form class="site-search" role="search" aria-label="Search messages" method="get"'
     assert f'{header_form} action="/search/">' in page
+
+
+def test_a_snippet_shows_the_words_without_their_markdown_marks():
+    from messaging.search.snippets import snippet
+
+    shown = snippet("Agenda:\n\n- release **notes**\n- `v2.3` planning\n> quoted ~~gone~~", ["notes"])
+
+    assert str(shown) == "Agenda: release <mark>notes</mark> v2.3 planning quoted gone"
+    assert str(snippet("snake_case and 2*3*4 stay", [])) == "snake_case and 2*3*4 stay"
