@@ -112,6 +112,17 @@ def test_each_message_is_one_tab_stop_whose_menu_opens_with_enter(browser, daphn
     expect(menu.get_by_role("link", name="Reply")).to_be_visible()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('.message-actions') !== null")
+
+    # React by keyboard: the palette replaces the link, and the focus moves onto it, then to its first emoji.
+    menu.get_by_role("link", name="React").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.activeElement.tagName === 'SUMMARY' && document.activeElement.id.startsWith('react-')"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith("React with ")
+    page.keyboard.press("Enter")
+    expect(page.locator(".reaction").first).to_be_visible()
     context.close()
 
 
