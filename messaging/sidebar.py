@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from messaging.models import Message
+from presence.models import Connection
 from rooms import conversations
 from rooms.models import Membership, Room, count_of
 
@@ -33,8 +34,11 @@ def memberships(user: User) -> list[Membership]:
         .order_by(Lower("room__name"), "room_id")
     )
     seen_as = conversations.of_rooms([row.room for row in rows], user.pk)
+    partners = {seen.partner_id for seen in seen_as.values() if seen.partner_id is not None}
+    online = Connection.objects.online_among(partners)
     for row in rows:
         row.conversation = seen_as.get(row.room_id)  # type: ignore[attr-defined]
+        row.partner_online = row.conversation is not None and row.conversation.partner_id in online  # type: ignore[attr-defined]
     return rows
 
 

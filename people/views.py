@@ -115,7 +115,7 @@ def edit(request: AuthedRequest) -> HttpResponse:
                 data["display_name"],
                 data["bio"],
                 data["avatar"],
-                data["remove_avatar"],
+                data.get("remove_avatar", False),
                 theme=data["theme"],
             )
             return redirect("people:profile", request.user.get_username())
@@ -123,6 +123,8 @@ def edit(request: AuthedRequest) -> HttpResponse:
     else:
         form = ProfileForm.for_profile(current)
         status = 200
+    if current is None or current.avatar_changed_at is None:
+        form.fields.pop("remove_avatar", None)  # nothing to remove: initials only
     return render(request, "people/edit.html", {"form": form, "profile": current}, status=status)
 
 

@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 
 from presence.models import Connection
 from realtime import events, groups, transport
-from rooms.models import Room
+from rooms import conversations
+from rooms.models import Membership, Room
 
 # How long a process remembers which names a room's pages show (a full list is sent again after that), and
 # how often a room's whole list is sent anyway.
@@ -108,3 +109,22 @@ def session_ended(session_key: str) -> None:
 
 def user_revoked(user_id: int) -> None:
     transport.group_send(groups.user(user_id), events.user_revoked())
+
+
+def person_presence(user_id: int, online: bool) -> None:
+    """Someone came online (their first socket anywhere) or went offline (their last closed): the dot beside
+    their name in the sidebars of the people they have a one-to-one conversation with. One render, sent to
+    those people only (a group conversation's entry has no dot)."""
+    partners = set(
+        Membership.objects.filter(room__kind=Room.Kind.DIRECT, room__memberships__user_id=user_id)
+        .exclude(user_id=user_id)
+        .exclude(room__slug__startswith=conversations.GROUP_SLUG_PREFIX)
+        .values_list("user_id", flat=True)
+    )
+    if not partners:
+        return
+    html = render_to_string(
+        "presence/_presence_dot.html", {"person_id": user_id, "online": online, "oob": True}
+    )
+    for partner in partners:
+        transport.send_html(groups.user(partner), html)

@@ -41,7 +41,9 @@ class PresenceSocket(PageSocket):
             notifier().socket_closed(self.connection_id, user.pk)
             self.connection_id = ""
             return close_codes.TOO_MANY_SOCKETS
-        self.newly_present = joined
+        self.newly_present = joined.in_room
+        if joined.anywhere:
+            await database_sync_to_async(broadcasts.person_presence)(user.pk, online=True)
         return None
 
     async def greeting(self) -> str:
@@ -59,5 +61,8 @@ class PresenceSocket(PageSocket):
             return
         connection_id, self.connection_id = self.connection_id, ""
         notifier().socket_closed(connection_id, self.scope["user"].pk)
-        if await database_sync_to_async(tracker.leave)(connection_id):
+        left = await database_sync_to_async(tracker.leave)(connection_id)
+        if left.in_room:
             notifier().changed(self.room_id)
+        if left.anywhere:
+            await database_sync_to_async(broadcasts.person_presence)(self.scope["user"].pk, online=False)

@@ -17,6 +17,12 @@ class ConnectionQuerySet(models.QuerySet["Connection"]):
         cutoff = timezone.now() - timedelta(seconds=settings.PRESENCE_TTL_SECONDS)
         return self.filter(last_seen__lt=cutoff)
 
+    def online_among(self, user_ids: set[int]) -> set[int]:
+        """Which of these people have a live socket anywhere (one query)."""
+        if not user_ids:
+            return set()
+        return set(self.live().filter(user_id__in=user_ids).values_list("user_id", flat=True).distinct())
+
     def online_usernames(self, room_id: int) -> list[str]:
         return [username for _, username, _ in self.online_people(room_id)]
 

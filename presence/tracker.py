@@ -6,7 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -25,29 +25,42 @@ SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 CHUNK = 500
 
 
-def join(user: User, room_id: int | None, key: str) -> bool | None:
-    """Record a socket; True when this makes the user newly present in the room, None when the user already
-    has CHAT_MAX_SOCKETS_PER_USER live sockets (on all processes together) and this one is refused."""
+class Joined(NamedTuple):
+    in_room: bool  # the user is newly present in the room
+    anywhere: bool  # the user had no other live socket: they just came online
+
+
+class Left(NamedTuple):
+    in_room: bool  # the user has no other live connection to that room
+    anywhere: bool  # nor to any page: they just went offline
+
+
+def join(user: User, room_id: int | None, key: str) -> Joined | None:
+    """Record a socket; None when the user already has CHAT_MAX_SOCKETS_PER_USER live sockets (on all
+    processes together) and this one is refused."""
     cap = settings.CHAT_MAX_SOCKETS_PER_USER
     with transaction.atomic():
         live = Connection.objects.live().filter(user=user)
-        if cap > 0 and live.count() >= cap:
+        rooms = list(live.values_list("room_id", flat=True)[: max(cap, 0) or None])
+        if cap > 0 and len(rooms) >= cap:
             return None
-        already = live.filter(room=room_id).exists()
         Connection.objects.create(
             key=key, user=user, room_id=room_id, server=SERVER_ID, last_seen=timezone.now()
         )
-    return not already
+    return Joined(in_room=room_id not in rooms, anywhere=not rooms)
 
 
-def leave(key: str) -> bool:
-    """Forget a socket; True when its user has no other live connection to that room."""
+def leave(key: str) -> Left:
+    """Forget a socket."""
     with transaction.atomic():
         connection = Connection.objects.filter(key=key).first()
         if connection is None:
-            return False
+            return Left(in_room=False, anywhere=False)
         connection.delete()
-        return not Connection.objects.live().filter(user=connection.user_id, room=connection.room_id).exists()
+        rooms = set(
+            Connection.objects.live().filter(user=connection.user_id).values_list("room_id", flat=True)
+        )
+        return Left(in_room=connection.room_id not in rooms, anywhere=not rooms)
 
 
 def heartbeat(live_keys: Collection[str]) -> set[int | None]:

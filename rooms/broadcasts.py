@@ -31,7 +31,10 @@ def room_deleted(room_id: int) -> None:
 def direct_opened(room: Room, starter: User, other: User) -> None:
     """Both people's open pages list the new conversation (the starter's other tabs too) and start counting
     its unread messages."""
-    transport.group_send(groups.user(other.pk), conversation_added(room, Conversation.one_to_one(starter)))
+    # The starter is online (they are writing); whether the other is, their next page says.
+    transport.group_send(
+        groups.user(other.pk), conversation_added(room, Conversation.one_to_one(starter), online=True)
+    )
     transport.group_send(groups.user(starter.pk), conversation_added(room, Conversation.one_to_one(other)))
 
 
@@ -44,8 +47,15 @@ def group_opened(room: Room, starter: User, members: list[User]) -> None:
         transport.group_send(groups.user(member.pk), conversation_added(room, conversation))
 
 
-def conversation_added(room: Room, conversation: Conversation) -> events.Event:
-    context = {"address": conversation.address, "label": conversation.label, "room_id": room.pk, "unread": 0}
+def conversation_added(room: Room, conversation: Conversation, online: bool = False) -> events.Event:
+    context = {
+        "address": conversation.address,
+        "label": conversation.label,
+        "room_id": room.pk,
+        "unread": 0,
+        "partner_id": conversation.partner_id,
+        "partner_online": online,
+    }
     return events.membership_added(room.pk, render_to_string("messaging/_direct_added.html", context))
 
 

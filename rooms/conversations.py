@@ -73,10 +73,12 @@ class Conversation:
     others: tuple[str, ...]
     is_group: bool
     shown: tuple[str, ...] = ()
+    # A one-to-one conversation's other person (their presence dot in the sidebar).
+    partner_id: int | None = None
 
     @classmethod
     def one_to_one(cls, other: User) -> Conversation:
-        return cls((other.get_username(),), is_group=False, shown=(display_name(other),))
+        return cls((other.get_username(),), is_group=False, shown=(display_name(other),), partner_id=other.pk)
 
     @classmethod
     def group(cls, others: Iterable[User]) -> Conversation:
@@ -111,18 +113,19 @@ def of_rooms(rooms: Iterable[Room], reader_id: int) -> dict[int, Conversation]:
     direct = {room.pk: room for room in rooms if room.kind == Room.Kind.DIRECT}
     if not direct:
         return {}
-    others: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    others: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     rows = Membership.objects.filter(room_id__in=direct).exclude(user_id=reader_id)
-    for room_id, username, chosen in rows.values_list(
-        "room_id", "user__username", "user__profile__display_name"
+    for room_id, username, chosen, user_id in rows.values_list(
+        "room_id", "user__username", "user__profile__display_name", "user_id"
     ):
-        others[room_id].append((username, chosen or username))
+        others[room_id].append((username, chosen or username, user_id))
     seen = {pk: sorted(others[pk], key=lambda person: sort_key(person[0])) for pk in direct}
     return {
         pk: Conversation(
-            tuple(username for username, _ in seen[pk]),
+            tuple(username for username, _, _ in seen[pk]),
             is_group=is_group_slug(room.slug),
-            shown=tuple(shown for _, shown in seen[pk]),
+            shown=tuple(shown for _, shown, _ in seen[pk]),
+            partner_id=seen[pk][0][2] if len(seen[pk]) == 1 and not is_group_slug(room.slug) else None,
         )
         for pk, room in direct.items()
     }
