@@ -19,7 +19,7 @@ DAPHNE_PROXY :=
 UVICORN_PROXY := --no-proxy-headers
 endif
 
-.PHONY: run test lint format bench install install-uvicorn install-dev browser clean
+.PHONY: run test lint format bench install install-uvicorn install-dev browser clean css
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ test: install-dev browser
 
 browser:
 	@bash scripts/ensure-chromium.sh
+
+## make css: regenerate static/vendor/bootstrap/bootstrap.trimmed.css after a template uses a new Bootstrap class
+## (needs node and npm; PurgeCSS comes from the npm registry into .cache/, outside the repository)
+css: install-dev
+	npm install --silent --no-audit --no-fund --prefix .cache/purgecss purgecss@7.0.2
+	node scripts/trim-bootstrap.mjs "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" .cache/purgecss/node_modules/purgecss
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -46,3 +46,26 @@ def test_without_a_collect_pages_link_the_plain_names_instead_of_failing(tmp_pat
 
     assert response.status_code == 200
     assert "/static/css/chat.css" in response.content.decode()
+
+
+def test_every_bootstrap_class_a_template_uses_survives_in_the_trimmed_stylesheet():
+    """Pages link Bootstrap trimmed to what our templates use (`make css`): a template that starts using a
+    class that was trimmed away fails here until the stylesheet is made again."""
+    import re
+
+    from django.conf import settings
+
+    bootstrap = Path(settings.BASE_DIR) / "static" / "vendor" / "bootstrap"
+    full = (bootstrap / "bootstrap.min.css").read_text()
+    trimmed = (bootstrap / "bootstrap.trimmed.css").read_text()
+    used: set[str] = set()
+    for template in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
+        for classes in re.findall(r'class="([^"{]*)', template.read_text()):
+            used.update(classes.split())
+
+    def defined(css: str, name: str) -> bool:
+        return re.search(rf"\.{re.escape(name)}(?![\w-])", css) is not None
+
+    missing = sorted(name for name in used if defined(full, name) and not defined(trimmed, name))
+    assert not missing, f"run `make css`: {missing}"
+    assert len(trimmed) < len(full) / 3
