@@ -102,7 +102,11 @@ def replied_to(posts: Sequence[Post]) -> dict[int, Message]:
     wanted = {post.reply_to for post in posts if post.reply_to is not None}
     if not wanted:
         return {}
-    found = Message.objects.filter(pk__in=wanted, deleted_at__isnull=True).select_related("author")
+    found = (
+        Message.objects.filter(pk__in=wanted, deleted_at__isnull=True)
+        .select_related("author__profile")
+        .defer("author__profile__avatar")
+    )
     return {message.pk: message for message in found}
 
 
@@ -297,6 +301,8 @@ def toggle_reaction(user: User, room: Room, message_id: int, text: str) -> Messa
     ReactionForm. Few queries: in a busy room each waits its turn in the database thread with the posts."""
     with transaction.atomic():
         message = readable_message(user, room, message_id)
+        if message.room.is_read_only:
+            raise RoomLocked("This room is read only: nobody can react here.")
         check_not_muted(user, message.room)
         if not Reaction.objects.filter(message=message, user=user, text=text).delete()[0]:
             check_allowance(user)

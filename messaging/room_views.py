@@ -81,7 +81,7 @@ def direct_by_room_address(request: AuthedRequest, slug: str) -> HttpResponse:
     if room is None or not room.is_member(request.user):
         raise Http404("No such room.")
     seen_as = conversations.of_room(room, request.user.pk)
-    if not seen_as.others:
+    if not seen_as.address:
         return chat_page(request, room, seen_as)
     return redirect("messaging:direct", seen_as.address)
 

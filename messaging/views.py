@@ -20,7 +20,7 @@ from messaging import mentions as mentions_of
 from messaging.errors import ActionRefused, NotAllowed
 from messaging.forms import MessageForm
 from messaging.models import Mention, Message
-from people.names import display_name
+from people.names import display_name, is_username
 from presence.broadcasts import online_list
 from realtime.requests import AuthedRequest
 from rooms import actions as room_actions
@@ -204,7 +204,11 @@ def unsaved_direct(user: User, other: User) -> Room:
 @login_required
 @require_http_methods(["GET", "POST"])
 def direct(request: AuthedRequest, username: str) -> HttpResponse:
-    other = get_user_model().objects.select_related("profile").filter(username=username).first()
+    other = (
+        get_user_model().objects.select_related("profile").filter(username=username).first()
+        if is_username(username)
+        else None
+    )
     if other is None:
         shown = Truncator(username).chars(40)
         context = {"title": "No such person", "detail": f"Nobody here is called “{shown}”."}
@@ -226,6 +230,8 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
 @require_GET
 def direct_message(request: AuthedRequest, username: str, pk: int) -> HttpResponse:
     """A conversation message's permalink page, at the address its reader knows the conversation by."""
+    if not is_username(username):
+        raise Http404("No such message.")
     other = get_user_model().objects.filter(username=username).exclude(pk=request.user.pk).first()
     room = (
         Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()

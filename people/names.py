@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -12,6 +13,13 @@ if TYPE_CHECKING:
     from people.models import Profile
 
 DELETED_USER = "Deleted user"
+# Django's username rule (letters, digits, @ . + - _; sign-up adds ASCII only): anything else in an address
+# is nobody, answered before a query (PostgreSQL refuses a NUL in a query outright).
+USERNAME_SHAPE = re.compile(r"[\w.@+-]{1,150}\Z")
+
+
+def is_username(value: str) -> bool:
+    return USERNAME_SHAPE.match(value) is not None
 
 
 def profile_of(user: AbstractBaseUser) -> Profile | None:

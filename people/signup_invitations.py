@@ -4,6 +4,7 @@ when several arrive at once."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -55,4 +56,4 @@ def use(token: str) -> bool:
 
 
 def well_formed(token: str) -> bool:
-    return 0 < len(token) <= TOKEN_MAX_LENGTH and token.isascii()
+    return 0 < len(token) <= TOKEN_MAX_LENGTH and re.fullmatch(r"[A-Za-z0-9_-]+", token) is not None

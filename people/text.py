@@ -13,6 +13,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Zero-width joiners are kept: emoji sequences and some scripts need them (the rule of room names).
+JOINERS = frozenset("\u200c\u200d")
 
 
 def is_noncharacter(char: str) -> bool:
@@ -25,7 +27,9 @@ def refused_character(text: str, allow_newlines: bool = False) -> str | None:
     for char in text:
         if allow_newlines and char in "\r\n":
             continue
-        if char in BIDI_CONTROLS or is_noncharacter(char) or unicodedata.category(char) in {"Cc", "Cs"}:
+        category = unicodedata.category(char)
+        invisible = category == "Cf" and char not in JOINERS  # zero-width spaces, word joiners, BOMs…
+        if char in BIDI_CONTROLS or is_noncharacter(char) or category in {"Cc", "Cs"} or invisible:
             return char
     return None
 

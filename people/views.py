@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from people import actions, avatars, custom_css, text
+from people import actions, avatars, custom_css, names, text
 from people.forms import ConfirmForm, ProfileForm
 from people.models import Profile
 from people.names import profile_of
@@ -53,6 +53,8 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 
 def person_or_404(username: str) -> User:
+    if not names.is_username(username):
+        raise Http404("No such person.")
     return get_object_or_404(
         get_user_model().objects.select_related("profile").defer("profile__avatar"), username=username
     )

@@ -119,6 +119,14 @@ def change_settings(
     check_admin(user, room)
     if kind not in (Room.Kind.OPEN, Room.Kind.PRIVATE):
         raise RoomRefused("A room is open or private.")
+    if (room.name, room.topic, room.kind, room.is_locked, room.is_archived) == (
+        name,
+        topic,
+        kind,
+        locked,
+        archived,
+    ):
+        return room
     with transaction.atomic():
         room.name, room.topic, room.kind = name, topic, kind
         room.is_locked, room.is_archived = locked, archived

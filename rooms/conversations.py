@@ -75,6 +75,9 @@ class Conversation:
     shown: tuple[str, ...] = ()
     # A one-to-one conversation's other person (their presence dot in the sidebar).
     partner_id: int | None = None
+    # False when the members are no longer those its address was made from (an account deleted, a member
+    # removed in the admin): it is then read at its room address.
+    addressable: bool = True
 
     @classmethod
     def one_to_one(cls, other: User) -> Conversation:
@@ -104,8 +107,9 @@ class Conversation:
 
     @property
     def address(self) -> str:
-        """The URL part after /dm/: one username, or the others' usernames joined by commas."""
-        return ",".join(self.others)
+        """The URL part after /dm/: one username, or the others' usernames joined by commas ("" when it has
+        none: see `addressable`)."""
+        return ",".join(self.others) if self.addressable else ""
 
 
 def of_rooms(rooms: Iterable[Room], reader_id: int) -> dict[int, Conversation]:
@@ -126,6 +130,8 @@ def of_rooms(rooms: Iterable[Room], reader_id: int) -> dict[int, Conversation]:
             is_group=is_group_slug(room.slug),
             shown=tuple(shown for _, shown, _ in seen[pk]),
             partner_id=seen[pk][0][2] if len(seen[pk]) == 1 and not is_group_slug(room.slug) else None,
+            addressable=not is_group_slug(room.slug)
+            or group_slug({reader_id, *(user_id for _, _, user_id in seen[pk])}) == room.slug,
         )
         for pk, room in direct.items()
     }

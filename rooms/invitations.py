@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ MAX_DAYS = 90
 MAX_USES = 10_000
 # A token is `secrets.token_urlsafe(32)`: 43 characters. Anything else is not looked up at all.
 TOKEN_LENGTH = 43
+TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}\Z")
 
 
 def create(user: User, room: Room, days: int | None = None, max_uses: int | None = None) -> Invitation:
@@ -50,7 +52,7 @@ def revoke(user: User, invitation: Invitation) -> None:
 def find(token: str) -> Invitation | None:
     """The usable invitation with this token, or None however it fails (guessed, expired, revoked, used
     up): the holder of a dead link learns nothing about the room."""
-    if len(token) != TOKEN_LENGTH:
+    if TOKEN_SHAPE.match(token) is None:
         return None
     return Invitation.objects.usable().select_related("room").filter(token=token).first()
 
@@ -74,6 +76,9 @@ def accept(user: User, token: str) -> Room | None:
         )
         if not counted:
             return None
-        Membership.objects.create(room=room, user=user)
+        _, created = Membership.objects.get_or_create(room=room, user=user)
+        if not created:  # the same person's other request got in first: give this use back
+            Invitation.objects.filter(pk=invitation.pk).update(uses=models.F("uses") - 1)
+            return room
         transaction.on_commit(lambda: broadcasts.room_joined(room, user), robust=True)
     return room

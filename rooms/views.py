@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from people.names import is_username
 from realtime.requests import AuthedRequest
 from rooms import actions, invitations, moderation, names
 from rooms.errors import RoomRefused
@@ -46,7 +47,7 @@ def admin_room(request: AuthedRequest, slug: str) -> Room:
 
 
 def person(username: str) -> Any:
-    found = get_user_model().objects.filter(username=username).first()
+    found = get_user_model().objects.filter(username=username).first() if is_username(username) else None
     if found is None:
         raise Http404("No such person.")
     return found

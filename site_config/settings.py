@@ -282,6 +282,8 @@ CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
 CHAT_AUTO_CREATE_ROOMS = env_bool("CHAT_AUTO_CREATE_ROOMS", True)
 # "everyone" or "staff": who may create rooms (the room selector, the create form, a missing room's offer).
 CHAT_ROOM_CREATORS = os.environ.get("CHAT_ROOM_CREATORS", "everyone").strip().lower()
+if CHAT_ROOM_CREATORS not in {"everyone", "staff"}:
+    raise ImproperlyConfigured("CHAT_ROOM_CREATORS must be everyone or staff.")
 # Days a room invitation link works unless its maker chooses otherwise.
 CHAT_INVITATION_DAYS = env_int("CHAT_INVITATION_DAYS", 7)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60)

@@ -515,3 +515,21 @@ def test_a_groups_older_history_page_is_named_by_the_other_members(alice, bob, c
     assert "bob and carol: older messages" in page
     assert "number 0" in page
     assert "number 3" not in page
+
+
+def test_a_group_whose_member_deleted_their_account_stays_readable_at_its_room_address(
+    alice, bob, carol, dave
+):
+    room = group_of(alice, bob, carol, dave)
+    actions.post_message(alice, room, "before dave left")
+    dave.delete()
+    client = login_client(alice)
+
+    page = client.get(f"/rooms/{room.slug}/")
+
+    # Its address was made from four people: the list links it by its room address instead.
+    assert f'href="/rooms/{room.slug}/"' in client.get("/dm/").content.decode()
+    assert page.status_code == 200
+    assert "before dave left" in page.content.decode()
+    # bob and carol alone are another conversation (not stored yet), not this one.
+    assert "before dave left" not in client.get("/dm/bob,carol/").content.decode()

@@ -130,3 +130,13 @@ def test_a_get_with_form_fields_writes_nothing(alice):
     login_client(alice).get("/people/me/edit/", {"display_name": "via get"})
 
     assert not Profile.objects.exists()
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2060", "\ufeff", "\u00ad"])
+def test_a_display_name_with_an_invisible_character_is_refused(alice, invisible):
+    response = login_client(alice).post(
+        "/people/me/edit/", {"display_name": f"bo{invisible}b", "theme": "system"}
+    )
+
+    assert response.status_code == 400
+    assert "cannot be used here" in response.content.decode()

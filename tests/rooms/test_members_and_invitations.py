@@ -223,3 +223,22 @@ def test_a_link_read_as_usable_just_before_its_last_use_went_lets_nobody_else_in
     assert not room.is_member(carol)
     invitation.refresh_from_db()
     assert invitation.uses == 1
+
+
+def test_the_same_person_joining_twice_at_once_spends_one_use_and_gets_no_error(alice, bob, monkeypatch):
+    room = private_room(alice)
+    invitation = invitations.create(alice, room, max_uses=2)
+    real_filter = Membership.objects.filter
+
+    # As if their other request had checked membership a moment before this one joined.
+    monkeypatch.setattr(Membership.objects, "filter", lambda **kwargs: real_filter(pk=-1))
+    Membership.objects.create(room=room, user=bob)
+
+    assert invitations.accept(bob, invitation.token) == room
+    invitation.refresh_from_db()
+    assert invitation.uses == 0
+
+
+@pytest.mark.parametrize("path", ["/invite/%00" + "a" * 40 + "/", "/people/bob%00/", "/dm/bob%00/"])
+def test_nul_and_odd_characters_in_addresses_are_a_plain_404(alice, bob, path):
+    assert login_client(alice).get(path).status_code == 404
