@@ -89,6 +89,8 @@ def test_each_message_is_one_tab_stop_whose_menu_opens_with_enter(browser, daphn
     wait_live(page)
     for text in ["one", "two", "three", "four"]:
         post(page, text)
+    expect(page.locator("#messages .message-body")).to_have_count(4)
+    expect(page.locator("#messages .message-body").last).to_have_text("four")
 
     page.focus(".chat-scroller")
     stops = []
