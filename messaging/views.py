@@ -217,6 +217,8 @@ def direct(request: AuthedRequest, username: str) -> HttpResponse:
         context = {"title": "That is you", "detail": "Direct messages are between two different people."}
         return render(request, "messaging/direct_error.html", context, status=400)
     room = Room.objects.filter(slug=Room.direct_slug(request.user, other), kind=Room.Kind.DIRECT).first()
+    if room is None and not other.is_active:  # a banned account: no new conversation (its old one stays)
+        raise Http404("No such person.")
     if room is None:
         room = unsaved_direct(request.user, other)
         create = lambda: room_actions.open_direct(request.user, other)  # noqa: E731

@@ -64,6 +64,8 @@ def person_or_404(username: str) -> User:
 @require_GET
 def profile(request: AuthedRequest, username: str) -> HttpResponse:
     person = person_or_404(username)
+    if not person.is_active and not request.user.is_staff:
+        raise Http404("No such person.")  # banned: gone from the list, and from here, for all but staff
     context = {
         "person": person,
         "profile": profile_of(person),

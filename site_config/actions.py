@@ -64,7 +64,9 @@ def delete_account(user: User) -> None:
     with transaction.atomic():
         if user.is_superuser:
             lock_administrators()
-            if not get_user_model().objects.filter(is_superuser=True).exclude(pk=user.pk).exists():
+            # A banned (inactive) administrator cannot sign in to administer: they do not count.
+            others = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk)
+            if not others.exists():
                 raise LastAdministrator
         Message.objects.filter(reactions__user=user).update(revised_at=timezone.now())
         user.delete()

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 
+from messaging.models import Message
 from people import actions
 from people.models import AuditEntry
 from tests.conftest import login_client
@@ -151,3 +152,15 @@ async def test_a_banned_users_open_sockets_close_with_4401(connect, room, staff,
     assert await lobby.close_code() == 4401
     await other.send(body="alice is still here")
     await other.receive_until("alice is still here")
+
+
+def test_a_banned_persons_profile_and_a_new_conversation_with_them_are_gone_for_everyone_but_staff(
+    staff, alice, bob
+):
+    actions.ban(staff, bob)
+
+    assert login_client(alice).get("/people/bob/").status_code == 404
+    assert login_client(staff).get("/people/bob/").status_code == 200
+    response = login_client(alice).post("/dm/bob/", {"body": "hello?"})
+    assert response.status_code == 404
+    assert not Message.objects.filter(body="hello?").exists()

@@ -269,3 +269,15 @@ def test_two_deleted_peoples_messages_are_not_grouped_as_one_persons(room, alice
     page = login_client(carol).get("/rooms/general/").content.decode()
 
     assert page.count("message-grouped") == 0
+
+
+def test_a_banned_administrator_does_not_count_as_the_one_who_remains(admin_user, django_user_model):
+    other = django_user_model.objects.create_superuser("other-admin", password="x")
+    other.is_active = False
+    other.save()
+    client = login_client(admin_user)
+
+    response = delete(client, "password")
+
+    assert response.status_code == 400
+    assert not gone(admin_user)
