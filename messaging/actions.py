@@ -29,13 +29,17 @@ PARTNER_GONE = "The other person deleted their account: this conversation can be
 
 
 def check_can_post(user: User, room: Room) -> None:
-    if not room.can_read(user):
+    # A conversation (8 members at most) is read once: who may post, and whether anyone is left to read it.
+    members = (
+        set(room.memberships.values_list("user_id", flat=True)) if room.kind == Room.Kind.DIRECT else None
+    )
+    if not (user.pk in members if members is not None else room.can_read(user)):
         raise NotAllowed("You are not a member of this conversation.")
     if room.is_archived:
         raise RoomLocked("This room is archived: nobody can post here.")
     if room.is_locked:
         raise RoomLocked("This room is locked: nobody can post here.")
-    if room.kind == Room.Kind.DIRECT and room.memberships.count() < 2:
+    if members is not None and len(members) < 2:
         raise NotAllowed(PARTNER_GONE)
 
 

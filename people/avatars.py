@@ -13,15 +13,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 SIZE = 128
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-# 6,000 x 6,000: more than any phone photo that fits in 2 MB; a tiny PNG can claim 20,000 x 20,000 and ask
-# for 1.6 GB once decoded, so the header is checked before any pixel is.
-MAX_PIXELS = 36_000_000
+# 4096 x 4096: a 12-megapixel phone photo fits; a tiny PNG can claim 20,000 x 20,000 and ask for 1.6 GB once
+# decoded, so the header is checked before any pixel is. At this bound one upload decodes to ~64 MB at most.
+MAX_PIXELS = 4096 * 4096
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 CONTENT_TYPE = "image/webp"
 
 NOT_AN_IMAGE = "Upload a JPEG, PNG, GIF or WebP image."
 TOO_LARGE = "The image is too large: at most 2 MB."
-TOO_MANY_PIXELS = "The image has too many pixels: at most 6000 by 6000."
+TOO_MANY_PIXELS = "The image has too many pixels: at most 4096 by 4096."
 
 
 def read_upload(upload: UploadedFile[bytes]) -> bytes:

@@ -247,3 +247,13 @@ def test_someone_removed_from_a_conversation_can_no_longer_read_it(alice, bob):
     assert response.status_code == 404
     assert "before you left" not in response.content.decode()
     assert not Membership.objects.filter(room=room, user=alice).exists()
+
+
+def test_the_post_action_itself_refuses_someone_outside_the_conversation(alice, bob, carol):
+    from messaging.errors import NotAllowed
+
+    room = room_actions.open_direct(alice, bob)
+
+    with pytest.raises(NotAllowed):
+        actions.post_message(carol, room, "let me in")
+    assert not Message.objects.filter(body="let me in").exists()
