@@ -63,19 +63,31 @@ def rate_limited() -> RateLimited:
 
 def allowances(users: Iterable[User]) -> dict[int, float]:
     """How many more messages each active author may send now; an author deactivated or deleted since their
-    socket opened is missing. One query: a COUNT per user off the (author, created_at) index. Counted from the
-    database, so the limit holds across rooms, tabs and server processes."""
+    socket opened is missing."""
+    return current_authors(users)[0]
+
+
+def current_authors(users: Iterable[User]) -> tuple[dict[int, float], dict[int, User]]:
+    """Each active author's allowance, and the author as stored now (with their profile: a name changed since
+    their socket opened is the one their messages show). One query: a COUNT per user off the (author,
+    created_at) index. Counted from the database: the limit holds across rooms, tabs and server processes."""
     limit = settings.CHAT_RATE_LIMIT_MESSAGES
-    active = get_user_model().objects.filter(pk__in={user.pk for user in users}, is_active=True)
+    active = (
+        get_user_model()
+        .objects.filter(pk__in={user.pk for user in users}, is_active=True)
+        .select_related("profile")
+        .defer("profile__avatar")
+    )
     if limit <= 0:  # turned off
-        return dict.fromkeys(active.values_list("pk", flat=True), math.inf)
+        found = {user.pk: user for user in active}
+        return dict.fromkeys(found, math.inf), found
     since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
     # Posts, edits and reactions share one limit: each is a broadcast to the whole room.
     posts = Message.objects.filter(author=models.OuterRef("pk"), created_at__gte=since)
     edits = Revision.objects.filter(editor=models.OuterRef("pk"), replaced_at__gte=since)
     reactions = Reaction.objects.filter(user=models.OuterRef("pk"), created_at__gte=since)
-    counted = active.annotate(sent=count_of(posts) + count_of(edits) + count_of(reactions))
-    return {pk: limit - sent for pk, sent in counted.values_list("pk", "sent")}
+    counted = list(active.annotate(sent=count_of(posts) + count_of(edits) + count_of(reactions)))
+    return {user.pk: limit - user.sent for user in counted}, {user.pk: user for user in counted}
 
 
 def check_allowance(user: User) -> None:
@@ -124,7 +136,7 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         rooms = Room.objects.select_for_update().order_by("pk").in_bulk({post.room.pk for post in posts})
         # Authors re-read too: one deactivated or deleted since their socket opened may not post (and a
         # deleted one would fail the whole batch's INSERT).
-        allowed = allowances(post.user for post in posts)
+        allowed, authors = current_authors(post.user for post in posts)
         replies = replied_to(posts)
         people = mentions.mentionable([(post.room, post.body) for post in posts])
         silenced = moderation.muted_pairs((post.room.pk, post.user.pk) for post in posts)
@@ -152,7 +164,11 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
             room_mention = "@room" in post.body and mentions.may_mention_room(post.user, room)
             formatted = formatting.format_text(post.body, mentionable, room_mention)
             message = Message(
-                room=room, author=post.user, body=post.body, body_html=formatted.html, reply_to=reply
+                room=room,
+                author=authors[post.user.pk],
+                body=post.body,
+                body_html=formatted.html,
+                reply_to=reply,
             )
             stored.append(message)
             results.append(message)

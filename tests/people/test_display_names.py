@@ -201,3 +201,17 @@ def test_search_results_mentions_and_conversations_show_display_names(room, alic
 )
 def test_initials_take_letters_and_skip_symbols(shown, expected):
     assert render("{{ shown|initials }}", shown=shown) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_name_changed_in_another_tab_is_the_one_the_next_pushed_message_shows(connect, alice, room):
+    await database_sync_to_async(Profile.objects.create)(user=alice, display_name="Alice Before")
+    socket = await connect("/ws/rooms/general/", alice)
+    await socket.send(body="before the rename")
+    assert ">Alice Before</a>" in await socket.receive_until("before the rename")
+    await database_sync_to_async(Profile.objects.filter(user=alice).update)(display_name="Alice Renamed")
+
+    await socket.send(body="after the rename")
+
+    frame = await socket.receive_until("after the rename")
+    assert ">Alice Renamed</a>" in frame
