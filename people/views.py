@@ -78,6 +78,8 @@ def profile(request: AuthedRequest, username: str) -> HttpResponse:
 @login_required
 @require_GET
 def avatar(request: AuthedRequest, username: str, version: int) -> HttpResponse:
+    if not names.is_username(username):
+        raise Http404("No picture.")
     found = Profile.objects.filter(user__username=username, avatar_changed_at__isnull=False).first()
     if found is None or found.avatar is None or found.avatar_changed_at is None:
         raise Http404("No picture.")

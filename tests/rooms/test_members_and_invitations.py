@@ -239,6 +239,8 @@ def test_the_same_person_joining_twice_at_once_spends_one_use_and_gets_no_error(
     assert invitation.uses == 0
 
 
-@pytest.mark.parametrize("path", ["/invite/%00" + "a" * 40 + "/", "/people/bob%00/", "/dm/bob%00/"])
+@pytest.mark.parametrize(
+    "path", ["/invite/%00" + "a" * 40 + "/", "/people/bob%00/", "/dm/bob%00/", "/people/bob%00/avatar/1/"]
+)
 def test_nul_and_odd_characters_in_addresses_are_a_plain_404(alice, bob, path):
     assert login_client(alice).get(path).status_code == 404
