@@ -44,6 +44,7 @@ class PageSocket(AsyncWebsocketConsumer):
     closing = False
     cleaned_up = False
     backlog_limit = 0
+    dropping: asyncio.Task[None] | None = None
     # Only pages that show the site's online total hear it (one less push per presence change elsewhere).
     shows_online_total = False
 
@@ -106,6 +107,7 @@ class PageSocket(AsyncWebsocketConsumer):
         if self.stream is not None:
             self.stream.cap_kernel_buffer(settings.CHAT_SOCKET_KERNEL_BUFFER_BYTES)
             self.backlog_limit = settings.CHAT_SOCKET_BACKLOG_BYTES
+            self.stream.hold_writes_past(self.backlog_limit)
         status = render_to_string("realtime/_connection_status.html", {"connected": True})
         await self.send(text_data=status + await self.greeting())
 
@@ -174,11 +176,18 @@ class PageSocket(AsyncWebsocketConsumer):
     async def drop_behind(self) -> None:
         logger.warning("socket of user %s fell too far behind: closed 1013", self.scope["user"].pk)
         self.closing = True
+        closed_here = self.stream is not None and self.stream.close is not None
         if self.stream is not None and self.stream.close is not None:
             self.stream.close(close_codes.TOO_FAR_BEHIND)
-        else:
-            await self.close(close_codes.TOO_FAR_BEHIND)
-        asyncio.get_running_loop().create_task(self.cleanup())
+        # Not awaited: the hub is writing to the room's sockets one after another, and uvicorn's close waits
+        # for the client's answer, which a client that stopped reading never sends.
+        self.dropping = asyncio.get_running_loop().create_task(self.leave_behind(closed_here))
+
+    async def leave_behind(self, closed: bool) -> None:
+        await self.cleanup()
+        if not closed:
+            with contextlib.suppress(Exception):
+                await self.close(close_codes.TOO_FAR_BEHIND)
 
     async def drained(self) -> bool:
         """Wait until the client has read most of what was sent (a catch-up sends frame after frame: a big

@@ -22,11 +22,24 @@ class Stream:
     code the ASGI server would refuse to send."""
 
     def __init__(
-        self, handle: Any, queued: Callable[[], int], close: Callable[[int], None] | None = None
+        self,
+        handle: Any,
+        queued: Callable[[], int],
+        close: Callable[[int], None] | None = None,
+        pause_limits: Callable[[int], None] | None = None,
     ) -> None:
         self.handle = handle
         self.queued = queued
         self.close = close
+        self.pause_limits = pause_limits
+
+    def hold_writes_past(self, size: int) -> None:
+        """An asyncio transport pauses its protocol at 64 KiB queued, and uvicorn's `send` then waits until
+        the client reads: the hub, which writes to a room's sockets one after another, would wait with it,
+        and one reader that stopped would stall the room for everyone. Pausing only past the backlog bound
+        lets `send` return at once until the socket is dropped for being too far behind."""
+        if size > 0 and self.pause_limits is not None:
+            self.pause_limits(size * 2)
 
     def cap_kernel_buffer(self, size: int) -> None:
         # daphne hands a socket.socket, uvicorn an asyncio TransportSocket: both take setsockopt.
@@ -69,5 +82,9 @@ def of(send: Any) -> Stream | None:
     # uvicorn: a bound method of its protocol, whose transport is an asyncio transport.
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is not None and hasattr(transport, "get_write_buffer_size"):
-        return Stream(transport.get_extra_info("socket"), transport.get_write_buffer_size)
+        return Stream(
+            transport.get_extra_info("socket"),
+            transport.get_write_buffer_size,
+            pause_limits=lambda high: transport.set_write_buffer_limits(high=high),
+        )
     return None

@@ -36,10 +36,14 @@ def migrate(env: dict[str, str]) -> None:
 
 
 class LiveServer:
-    """One daphne that can be stopped, killed and started again on the same port and log."""
+    """One server (daphne unless `kind` says otherwise) that can be stopped, killed and started again on the
+    same port and log."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, port: int | None = None, kind: str = "daphne"
+    ) -> None:
         self.env = env
+        self.kind = kind
         self.port = port or free_port()
         self.log_path = log_path
         self.server: servers.Server | None = None
@@ -53,7 +57,7 @@ class LiveServer:
         return self.server.process if self.server else None
 
     def start(self, timeout: float = 30) -> LiveServer:
-        self.server = servers.start("daphne", self.env, self.log_path, port=self.port, timeout=timeout)
+        self.server = servers.start(self.kind, self.env, self.log_path, port=self.port, timeout=timeout)
         return self
 
     def kill(self) -> None:

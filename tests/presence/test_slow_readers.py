@@ -1,6 +1,7 @@
 """A client that stops reading is dropped with 1013 instead of being buffered for without end (hardening 6).
 
-Needs real daphne: the bound is read from its transport, which the test communicator does not have."""
+Needs a real server (daphne, and uvicorn which `make run` serves with): the bound is read from its transport,
+which the test communicator does not have."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from tests.ws_client import ChatUser
 BACKLOG = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["daphne", "uvicorn"])
+def server(request, tmp_path_factory):
     base = tmp_path_factory.mktemp("slow")
     env = server_env(
         f"sqlite:///{base / 'db.sqlite3'}",
@@ -30,7 +31,7 @@ def server(tmp_path_factory):
         PRESENCE_BROADCAST_DELAY_MS="10",
     )
     migrate(env)
-    live = LiveServer(env, base / "daphne.log").start()
+    live = LiveServer(env, base / f"{request.param}.log", kind=request.param).start()
     yield live
     live.stop()
 
