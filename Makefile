@@ -46,7 +46,7 @@ run: $(if $(filter uvicorn,$(SERVER)),install-uvicorn,install)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 ifeq ($(SERVER),uvicorn)
-	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets --ws-per-message-deflate false \
+	$(BIN)/uvicorn --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false \
 		--ws-max-size 1048576 $(UVICORN_PROXY) site_config.asgi:application
 else
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) --websocket_timeout -1 $(DAPHNE_PROXY) site_config.asgi:application

@@ -9,18 +9,15 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs the app registry loaded above
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs the app registry loaded above
 
-from realtime.session_cap import SessionSocketCap  # noqa: E402
+from realtime.signed_in import SignedInSockets  # noqa: E402
 from site_config.origin import SameOriginSockets  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginSockets(
-            SessionSocketCap(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": SameOriginSockets(SignedInSockets(URLRouter(websocket_urlpatterns))),
     }
 )

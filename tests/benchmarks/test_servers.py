@@ -60,7 +60,7 @@ def test_the_runtime_requirements_leave_uvicorn_and_its_websockets_to_their_own_
     assert not [line for line in base if line.startswith(("uvicorn", "websockets"))]
     assert "-r base.txt" in uvicorn
     assert any(line.startswith("uvicorn==") for line in uvicorn)
-    assert any(line.startswith("websockets==") for line in uvicorn)  # what `--ws websockets` loads
+    assert any(line.startswith("websockets==") for line in uvicorn)  # what `--ws websockets-sansio` loads
     assert "-r uvicorn.txt" in dev  # the benchmark compares both servers
 
 
@@ -69,5 +69,5 @@ def test_make_run_serves_with_uvicorn_by_default_and_daphne_on_request():
 
     assert "-r requirements/uvicorn.txt" in default
     assert ".venv/bin/uvicorn" in default
-    assert "--ws websockets" in default
+    assert "--ws websockets-sansio" in default
     assert ".venv/bin/daphne" in make_dry_run("SERVER=daphne")
