@@ -103,6 +103,32 @@ def online_changed(rooms: Iterable[int | None] | Mapping[int | None, float]) -> 
     return wanted - claimed
 
 
+def repair_html(group: str) -> str:
+    """What this process's sockets of `group` are shown again after the group lost events (realtime/hub.py):
+    a room's whole online list, the room selector's counts, the site's total. Absolute, so a lost change is
+    corrected whatever it was."""
+    room_id = groups.room_of(group)
+    if room_id is not None:
+        return render_to_string("presence/_online_users.html", {**online_list(room_id), "oob": True})
+    counts = Connection.objects.online_counts()
+
+    def count_html(room_id: int) -> str:
+        context = {"room_id": room_id, "count": counts.get(room_id, 0), "oob": True}
+        return render_to_string("presence/_room_count.html", context)
+
+    if group == groups.LOBBY:
+        open_rooms = Room.objects.in_selector().filter(kind=Room.Kind.OPEN).values_list("pk", flat=True)
+        return "".join(count_html(room_id) for room_id in open_rooms)
+    room_id = groups.unread_room_of(group)
+    if room_id is not None:
+        private = Room.objects.filter(pk=room_id, kind=Room.Kind.PRIVATE).exists()
+        return count_html(room_id) if private else ""
+    if group == groups.ONLINE_TOTAL:
+        total = Connection.objects.online_total()
+        return render_to_string("presence/_online_total.html", {"online_total": total, "oob": True})
+    return ""
+
+
 def session_ended(session_key: str) -> None:
     transport.group_send(groups.session(session_key), events.session_ended())
 

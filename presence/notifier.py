@@ -44,6 +44,24 @@ class Notifier:
         self.live: set[str] = set()
         self.per_user: Counter[int] = Counter()
         self.heartbeat_task: asyncio.Task[None] | None = None
+        self.repairs: set[asyncio.Task[None]] = set()
+        hub(loop).on_loss(self.lost)
+
+    def lost(self, group: str) -> None:
+        """A group of this process lost events (realtime/hub.py): what its lists show is rendered again,
+        whole, for this process's sockets only (each process that lost something repairs its own)."""
+        task = self.loop.create_task(self.repair(group))
+        self.repairs.add(task)
+        task.add_done_callback(self.repairs.discard)
+
+    async def repair(self, group: str) -> None:
+        try:
+            html = await database_sync_to_async(broadcasts.repair_html)(group)
+        except Exception:
+            logger.exception("presence repair of %s failed", group)
+            return
+        if html:
+            hub(self.loop).deliver_local(group, html)
 
     def changed(self, room_id: int | None) -> None:
         self.pending.add(room_id)

@@ -28,3 +28,18 @@ def user(user_id: int) -> str:
 def session(session_key: str) -> str:
     """Every socket opened with one login session (hashed)."""
     return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def room_of(group: str) -> int | None:
+    """The room of a `room(...)` group name, else None."""
+    return _id_after("room-", group)
+
+
+def unread_room_of(group: str) -> int | None:
+    """The room of an `unread(...)` group name, else None."""
+    return _id_after("unread-", group)
+
+
+def _id_after(prefix: str, group: str) -> int | None:
+    rest = group.removeprefix(prefix)
+    return int(rest) if rest != group and rest.isascii() and rest.isdigit() else None

@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from realtime import close_codes, events, groups, stream
+from realtime import close_codes, events, groups, losses, stream
 from realtime.admission import admission
 from realtime.hub import hub
 from realtime.transport import serving_loop
@@ -174,7 +174,15 @@ class PageSocket(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.send", "text": html})
 
     async def drop_behind(self) -> None:
-        logger.warning("socket of user %s fell too far behind: closed 1013", self.scope["user"].pk)
+        losses.losses.slow_socket_closes += 1
+        logger.warning(
+            "socket of user %s fell too far behind (%d bytes waiting for it, bound %d): closed 1013; %d slow "
+            "socket(s) closed since start",
+            self.scope["user"].pk,
+            self.stream.queued() if self.stream is not None else -1,
+            self.backlog_limit,
+            losses.losses.slow_socket_closes,
+        )
         self.closing = True
         closed_here = self.stream is not None and self.stream.close is not None
         if self.stream is not None and self.stream.close is not None:

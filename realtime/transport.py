@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from realtime.hub import hub
+from realtime.sequence import thread_stream
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +31,32 @@ def group_send(group: str, event: dict[str, Any]) -> None:
         except RuntimeError:  # closed: its sockets are gone, and other processes' pages catch up by cursor
             logger.warning("event loop closed: broadcast to %s dropped", group)
         return
+    # No loop of ours (an HTTP view's thread): this thread's own numbered stream, sent before returning.
     layer = get_channel_layer()
     assert layer is not None
+    stream = thread_stream()
+    stamped = stream.stamp(group, {**event, "group": group})
     try:
-        async_to_sync(layer.group_send)(group, {**event, "group": group})
+        async_to_sync(layer.group_send)(group, stamped)
     except (ConnectionError, RedisConnectionError):
         # A pooled connection that died with a Redis restart fails once, then is replaced: try again once.
         # If it fails again the caller (a robust on_commit) logs it, and pages catch up when they can.
-        async_to_sync(layer.group_send)(group, {**event, "group": group})
+        async_to_sync(layer.group_send)(group, stamped)
+    finally:
+        stream.sent(group, stamped)
+        _watermark_soon()
+
+
+def _watermark_soon() -> None:
+    """A thread cannot wait to send its watermark: a running loop's publisher sends it with its own (a
+    process without sockets has no hub, and nobody of its own to tell)."""
+    for loop, process_hub in list(hub.instances.items()):
+        if loop.is_running():
+            try:
+                process_hub.publisher.arm_threadsafe()
+            except RuntimeError:  # closed meanwhile
+                continue
+            return
 
 
 def send_html(group: str, html: str, message_id: int | None = None, lazy: bool = False) -> None:

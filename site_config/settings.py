@@ -332,3 +332,8 @@ CHAT_ADMISSIONS_AT_ONCE = env_int("CHAT_ADMISSIONS_AT_ONCE", 2)
 # A lazy frame (reaction chips, the typing line) waits at most this long to go out in the same write as its
 # room's next message (realtime/hub.py).
 HUB_LAZY_MS = env_int("HUB_LAZY_MS", 300)
+# Each process repeats the last number it sent to each group this many seconds after sending (realtime/
+# sequence.py), so a dropped last event is found within about that long; and logs its loss counters
+# (realtime/losses.py) at most this often while they change.
+HUB_WATERMARK_SECONDS = env_int("HUB_WATERMARK_SECONDS", 5)
+HUB_LOSS_REPORT_SECONDS = env_int("HUB_LOSS_REPORT_SECONDS", 60)

@@ -94,3 +94,7 @@ async def test_a_socket_that_stops_reading_is_closed_1013_and_others_keep_receiv
     await posting.send(body="the room goes on")
     await posting.receive_until("the room goes on")
     await posting.close()
+    # Counted, with its numbers, in the server's log (realtime/losses.py).
+    log = server.log_path.read_text()
+    assert "fell too far behind (" in log
+    assert "1 slow socket(s) closed since start" in log
