@@ -25,6 +25,7 @@ from typing import Any
 from benchmarks.client import Socket, Stats, open_socket
 
 BUCKET_NS = 100_000  # 0.1 ms
+OPEN_TIMEOUT = 60  # a handshake or first frame that never comes is retried, then counted as a failure
 SYNC = {"sync": "1", "after": "0", "since": "2000-01-01T00:00:00+00:00"}
 
 
@@ -69,9 +70,9 @@ async def connect(
             for attempt in range(5):
                 started = time.perf_counter()
                 try:
-                    socket = await open_socket(url, cookie, stats)
+                    socket = await asyncio.wait_for(open_socket(url, cookie, stats), OPEN_TIMEOUT)
                     break
-                except (ConnectionError, OSError):
+                except (ConnectionError, OSError):  # TimeoutError is an OSError
                     # As htmx would: try again a little later (the server was too busy to answer in time).
                     await asyncio.sleep(0.5 * 2**attempt)
             else:
