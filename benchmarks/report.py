@@ -73,6 +73,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key in ("processes", "client_processes", "placement"):
         if key in runs[0]:
             summary[key] = runs[0][key]
+    if "settle_s" in runs[0]:
+        summary["settle_s"] = median(lambda r: r["settle_s"])
     if "connect_failures" in runs[0]:
         summary["connect_failures"] = max(run["connect_failures"] for run in runs)
     if "ingest" in runs[0]:
