@@ -27,6 +27,11 @@ class Stats:
     deliveries: int = 0
     last_receipt_ns: int = 0
 
+    def record(self, latency_ns: int, now_ns: int) -> None:
+        self.latencies_ns.append(latency_ns)
+        self.deliveries += 1
+        self.last_receipt_ns = now_ns
+
 
 class Socket(asyncio.Protocol):
     def __init__(self, stats: Stats, on_text: Callable[[bytes], None] | None = None) -> None:
@@ -103,9 +108,7 @@ class Socket(asyncio.Protocol):
             sent_ns = int(match.group(3))
             if sent_ns < self.counts_from_ns:
                 continue
-            self.stats.latencies_ns.append(now - sent_ns)
-            self.stats.deliveries += 1
-            self.stats.last_receipt_ns = now
+            self.stats.record(now - sent_ns, now)
 
     def _write(self, opcode: int, payload: bytes) -> None:
         assert self.transport is not None

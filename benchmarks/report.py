@@ -10,6 +10,7 @@ from benchmarks.scenarios import P99_TARGET_MS
 
 
 def cpu_split() -> str:
+    """Where the single-process run puts the server and the client (an N-process run describes its own)."""
     available = servers.cpus()
     if len(available) >= 2:
         pinned = f"server pinned to CPU {available[0]}, client to CPU {available[1]}"
@@ -23,6 +24,20 @@ def sustained(steps: list[dict[str, Any]]) -> float:
         s["deliveries_per_s"] for s in steps if s["delivery_ratio"] >= 0.999 and s["p99_ms"] <= P99_TARGET_MS
     ]
     return max(good, default=0.0)
+
+
+def median_of(values: list[Any]) -> Any:
+    """The median of numbers, or position by position of lists (one figure per server process)."""
+    if values and isinstance(values[0], list):
+        return [statistics.median(column) for column in zip(*values, strict=False)]
+    return statistics.median(values)
+
+
+def per_process(values: list[float] | None) -> str:
+    """Per-process CPU shares as "0.91 / 0.88" ("-" when not measured)."""
+    if not values:
+        return "-"
+    return " / ".join(f"{value:.2f}" for value in values)
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -42,7 +57,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         for step in run["steps"]:
             by_rate.setdefault(step["rate"], []).append(step)
     steps = [
-        {key: statistics.median(step.get(key, float("nan")) for step in group) for key in group[0]}
+        {key: median_of([step.get(key, float("nan")) for step in group]) for key in group[0]}
         for _, group in sorted(by_rate.items())
     ]
     summary: dict[str, Any] = {
@@ -55,6 +70,13 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "sustained_deliveries_per_s": median(lambda r: sustained(r["steps"])),
         "steps": steps,
     }
+    for key in ("processes", "client_processes", "placement"):
+        if key in runs[0]:
+            summary[key] = runs[0][key]
+    if "settle_s" in runs[0]:
+        summary["settle_s"] = median(lambda r: r["settle_s"])
+    if "connect_failures" in runs[0]:
+        summary["connect_failures"] = max(run["connect_failures"] for run in runs)
     if "ingest" in runs[0]:
         summary["ingest_stored_per_s"] = median(lambda r: r["ingest"]["stored_per_s"])
         summary["ingest_fan_out_ratio"] = median(lambda r: r["ingest"]["fan_out_ratio"])
@@ -75,26 +97,51 @@ def add_ratios(scenarios: dict[str, Any]) -> None:
                 step["p99_vs_baseline"] = step["p99_ms"] / bare_p99[step["rate"]]
 
 
-def table(results: dict[str, Any]) -> str:
-    fan_outs = {name: s for name, s in results["scenarios"].items() if "steps" in s}
-    storms = {name: s["storm"] for name, s in results["scenarios"].items() if "storm" in s}
+def spread_table(results: dict[str, Any], spread: dict[str, Any]) -> list[str]:
+    """The N-process run: one row per scenario and rate, CPU per server process and per client process."""
+    placements = sorted({s["placement"] for s in spread.values()})
     lines = [
-        f"\nFan-out benchmark, {results['date']}, {results['cores']} cores "
-        f"({results.get('cpu_model', '?')}); {results['cpu_split']}",
-        "| scenario | rate msg/s | delivered | p50 ms | p99 ms | p99 vs bare | max ms | deliveries/s "
-        "| loop CPU |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"\nFan-out over server processes, {results['date']}, {results['cores']} cores "
+        f"({results.get('cpu_model', '?')}); {'; '.join(placements)}",
+        "| scenario | processes | sockets | msg/s | delivered | p50 ms | p99 ms | p99 vs bare "
+        "| loop CPU per server process | CPU per client process |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, summary in fan_outs.items():
+    for name, summary in spread.items():
         for step in summary["steps"]:
             ratio = step.get("p99_vs_baseline")
-            cpu = step.get("loop_cpu")
-            shown_cpu = f"{cpu:.2f}" if cpu is not None and cpu == cpu else "-"  # nan: the bare server
             lines.append(
-                f"| {name} | {step['rate']} | {step['delivery_ratio']:.2%} | {step['p50_ms']:.0f} | "
-                f"{step['p99_ms']:.0f} | {f'{ratio:.1f}x' if ratio else '-'} | {step['max_ms']:.0f} | "
-                f"{step['deliveries_per_s']:,.0f} | {shown_cpu} |"
+                f"| {name} | {summary['processes']} | {summary['clients']:,} | {step['rate']} | "
+                f"{step['delivery_ratio']:.2%} | {step['p50_ms']:.0f} | {step['p99_ms']:,.0f} | "
+                f"{f'{ratio:.1f}x' if ratio else '-'} | {per_process(step.get('loop_cpus'))} | "
+                f"{per_process(step.get('client_cpus'))} |"
             )
+    return lines
+
+
+def table(results: dict[str, Any]) -> str:
+    spread = {name: s for name, s in results["scenarios"].items() if "processes" in s}
+    fan_outs = {name: s for name, s in results["scenarios"].items() if "steps" in s and name not in spread}
+    storms = {name: s["storm"] for name, s in results["scenarios"].items() if "storm" in s}
+    lines = spread_table(results, spread) if spread else []
+    if fan_outs or not spread:
+        lines += [
+            f"\nFan-out benchmark, {results['date']}, {results['cores']} cores "
+            f"({results.get('cpu_model', '?')}); {results['cpu_split']}",
+            "| scenario | rate msg/s | delivered | p50 ms | p99 ms | p99 vs bare | max ms | deliveries/s "
+            "| loop CPU |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, summary in fan_outs.items():
+            for step in summary["steps"]:
+                ratio = step.get("p99_vs_baseline")
+                cpus = step.get("loop_cpus")
+                shown_cpu = per_process(cpus) if isinstance(cpus, list) else "-"  # nan: the bare server
+                lines.append(
+                    f"| {name} | {step['rate']} | {step['delivery_ratio']:.2%} | {step['p50_ms']:.0f} | "
+                    f"{step['p99_ms']:.0f} | {f'{ratio:.1f}x' if ratio else '-'} | {step['max_ms']:.0f} | "
+                    f"{step['deliveries_per_s']:,.0f} | {shown_cpu} |"
+                )
     if storms:
         lines += [
             "",
@@ -116,7 +163,7 @@ def table(results: dict[str, Any]) -> str:
         "| RSS KB/idle socket | ingest msg/s | page render ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for name, s in fan_outs.items():
+    for name, s in {**spread, **fan_outs}.items():
         ratio = s.get("sustained_vs_baseline")
         lines.append(
             f"| {name} | {s['clients']} | {s['sustained_deliveries_per_s']:,.0f} | "

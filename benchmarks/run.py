@@ -24,6 +24,10 @@ class Plan:
     seconds: float
     ingest_senders: int
     ingest_seconds: float
+    # None: each scenario's own process count, one client process (this one). A number: the N-process run
+    # (benchmarks/spread.py) with that many server processes and `client_processes` (None: by the cores).
+    processes: int | None = None
+    client_processes: int | None = None
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -4,14 +4,17 @@ each."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks import servers
+from benchmarks import servers, spread
 from benchmarks.client import Stats, open_socket
+from benchmarks.placement import Placement, place
 from benchmarks.run import Plan, connect_all, fan_out, ingest, page_render_ms
 from benchmarks.storm import storm
 
@@ -26,6 +29,8 @@ SCENARIOS = {
     "uvicorn-memory-storm": ("uvicorn", "memory", 1),
     "uvicorn-memory-features": ("uvicorn", "memory", 1),
     "daphne-redis": ("daphne", "redis", 1),
+    # The core Redis layer on uvicorn: with `--processes N`, the N-process scenario of issue 11.
+    "uvicorn-redis": ("uvicorn", "redis", 1),
     "daphne-redis-2proc": ("daphne", "redis", 2),
     "daphne-redis-pubsub": ("daphne", "redis-pubsub", 1),
     "uvicorn-memory": ("uvicorn", "memory", 1),
@@ -37,6 +42,24 @@ STORM_SECONDS = 10
 STORM_RATE = 10
 
 
+def spreadable(name: str) -> bool:
+    """Whether `--processes N` applies: the bare server (relaying through Redis) and the Redis scenarios;
+    an in-memory layer cannot cross processes, and the storm and features runs stay single-process."""
+    kind, layer, _ = SCENARIOS[name]
+    return name not in STORMS | WITH_FEATURES and (kind == "baseline" or layer in ("redis", "redis-pubsub"))
+
+
+def placement_of(plan: Plan, cores: list[int] | None = None) -> Placement:
+    """Where an N-process run puts its processes on this machine (or on `cores`)."""
+    assert plan.processes is not None
+    cores = servers.cpus() if cores is None else cores
+    return place(cores, plan.processes, plan.clients, plan.senders, plan.client_processes)
+
+
+def past_the_knee(step: dict[str, Any]) -> bool:
+    return bool(step["delivery_ratio"] < 0.999 or step["p99_ms"] > 4 * P99_TARGET_MS)
+
+
 def signed_in(env: dict[str, str], room: str, count: int, prefix: str) -> list[str]:
     """Session cookies of `count` members of `room`, made in the scenario's own database."""
     cookies = servers.prepare(env, room, count, prefix)["cookies"]
@@ -46,16 +69,21 @@ def signed_in(env: dict[str, str], room: str, count: int, prefix: str) -> list[s
 
 def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
     kind, layer, processes = SCENARIOS[name]
+    if plan.processes is not None:
+        processes = plan.processes
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as tmp:
         workdir = Path(tmp)
-        on_redis = layer in ("redis", "redis-pubsub")
+        on_redis = layer in ("redis", "redis-pubsub") or (kind == "baseline" and processes > 1)
         if on_redis:
             import redis
 
             redis.Redis.from_url(redis_url).flushdb()
         # The benchmark measures fan-out, not the flood limit: raised, not off, so its check still runs.
         extra = {"CHAT_RATE_LIMIT_MESSAGES": "1000000000"}
-        if on_redis:
+        if on_redis and kind == "baseline":
+            extra["BENCH_BASELINE_REDIS_URL"] = redis_url
+            extra["BENCH_BASELINE_CHANNEL"] = f"bench-baseline-{os.getpid()}-{workdir.name}"
+        elif on_redis:
             extra["REDIS_URL"] = redis_url
             extra["REDIS_LAYER"] = "pubsub" if layer == "redis-pubsub" else "core"
         env = servers.production_env(f"sqlite:///{workdir / 'bench.sqlite3'}", **extra)
@@ -65,6 +93,8 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
             servers.manage(env, "migrate", "--noinput", "-v0")
             cookies = signed_in(env, "bench", plan.clients, "fan")
             ingest_cookies = signed_in(env, "ingest", plan.ingest_senders, "ingest")
+        if plan.processes is not None:
+            return run_spread(kind, env, workdir, plan, cookies, ingest_cookies)
         available = servers.cpus()
         pin = processes == 1 and len(available) >= 2
         cpu = available[0] if pin else None
@@ -86,6 +116,40 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
             os.sched_setaffinity(0, own_affinity)
             for server in started:
                 server.stop()
+
+
+def run_spread(
+    kind: str, env: dict[str, str], workdir: Path, plan: Plan, cookies: list[str], ingest_cookies: list[str]
+) -> dict[str, Any]:
+    """The N-process run: servers started together (each pinned to its core when there are enough), this
+    process (the sender) and the client processes on the cores left."""
+    placement = placement_of(plan)
+    own_affinity = os.sched_getaffinity(0)
+    started: list[servers.Server] = []
+    try:
+        with ThreadPoolExecutor(placement.servers) as pool:
+            launches = [
+                pool.submit(servers.start, kind, env, workdir / f"{kind}-{n}.log", cpu=cpu, timeout=120)
+                for n, cpu in enumerate(placement.server_cpus)
+            ]
+            for launch in launches:
+                with contextlib.suppress(Exception):
+                    started.append(launch.result())
+            for launch in launches:
+                launch.result()  # the first failure, once every started server is known (and stopped below)
+        if placement.sender_cpus:
+            os.sched_setaffinity(0, placement.sender_cpus)
+        return asyncio.run(
+            spread.measure(started, placement, plan, cookies, ingest_cookies, kind, past_the_knee)
+        )
+    except Exception:
+        for server in started:
+            print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
+        raise
+    finally:
+        os.sched_setaffinity(0, own_affinity)
+        for server in started:
+            server.stop()
 
 
 async def measure(
@@ -120,12 +184,13 @@ async def measure(
         elapsed = asyncio.get_running_loop().time() - step_started
         if kind != "baseline":
             # The share of one core each server's event loop used during the step (1.0: saturated).
-            step["loop_cpu"] = max(
+            step["loop_cpus"] = [
                 (server.loop_cpu_seconds() - before) / elapsed
                 for server, before in zip(started, cpu_before, strict=True)
-            )
+            ]
+            step["loop_cpu"] = max(step["loop_cpus"])
         steps.append(step)
-        if step["delivery_ratio"] < 0.999 or step["p99_ms"] > 4 * P99_TARGET_MS:
+        if past_the_knee(step):
             break  # past the knee: higher rates only queue up
     for socket in sockets:
         socket.close()

@@ -112,3 +112,25 @@ def test_the_search_step_seeds_both_databases_and_reports_every_query(tmp_path):
         assert len({depth["queries"] for depth in run["history"].values()}) == 1
     assert "| sqlite | 30,000 |" in result.stdout
     assert "| postgresql | 30,000 |" in result.stdout
+
+
+@pytest.mark.services
+def test_the_n_process_run_spreads_one_room_over_server_and_client_processes(tmp_path):
+    output = tmp_path / "bench.json"
+
+    result = bench(
+        "--scenarios", "baseline,uvicorn-redis", "--processes", "2", "--client-processes", "2",
+        "--clients", "12", "--redis-url", fresh_redis(), "--json", str(output),
+    )  # fmt: skip
+
+    report = json.loads(output.read_text())
+    for name in ("baseline", "uvicorn-redis"):  # the bare server relays through Redis pub/sub
+        ours = report["scenarios"][name]
+        assert (ours["processes"], ours["client_processes"], ours["clients"]) == (2, 2, 12)
+        step = ours["steps"][0]
+        assert step["delivery_ratio"] == 1.0
+        assert len(step["loop_cpus"]) == 2
+        assert len(step["client_cpus"]) == 2
+    assert "p99_vs_baseline" in report["scenarios"]["uvicorn-redis"]["steps"][0]
+    assert "| uvicorn-redis | 2 | 12 | 5 | 100.00% |" in result.stdout
+    assert "unpinned" in result.stdout or "pinned: server process i" in result.stdout
