@@ -83,8 +83,9 @@ def command(kind: str, port: int) -> list[str]:
         ]  # fmt: skip
     if kind == "uvicorn":
         return [
-            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
-            "--ws-per-message-deflate", "false", "--ws-max-size", "1048576", "--no-proxy-headers",
+            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--ws-max-size", "1048576",
+            "--no-proxy-headers",
             "--log-level", "warning", APP,
         ]  # fmt: skip
     if kind == "baseline":
