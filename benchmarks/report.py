@@ -73,6 +73,9 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for key in ("processes", "client_processes", "placement"):
         if key in runs[0]:
             summary[key] = runs[0][key]
+    if all("losses" in run for run in runs):
+        summary["lost_events"] = sum(run["losses"]["lost"] for run in runs)
+        summary["late_events"] = sum(run["losses"]["late"] for run in runs)
     if "settle_s" in runs[0]:
         summary["settle_s"] = median(lambda r: r["settle_s"])
     if "connect_failures" in runs[0]:
@@ -82,6 +85,12 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         summary["ingest_fan_out_ratio"] = median(lambda r: r["ingest"]["fan_out_ratio"])
         summary["page_render_ms"] = median(lambda r: r["page_render_ms"])
     return summary
+
+
+def lost_late(summary: dict[str, Any]) -> str:
+    if "lost_events" not in summary:
+        return "-"  # the bare server keeps no count
+    return f"{summary['lost_events']} / {summary['late_events']}"
 
 
 def add_ratios(scenarios: dict[str, Any]) -> None:
@@ -160,8 +169,8 @@ def table(results: dict[str, Any]) -> str:
     lines += [
         "",
         "| scenario | clients | sustained deliveries/s | vs baseline | connect p50/p99 ms "
-        "| RSS KB/idle socket | ingest msg/s | page render ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| RSS KB/idle socket | ingest msg/s | page render ms | events lost / late |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in {**spread, **fan_outs}.items():
         ratio = s.get("sustained_vs_baseline")
@@ -170,7 +179,8 @@ def table(results: dict[str, Any]) -> str:
             f"{f'{ratio:.2f}' if ratio is not None else '-'} | "
             f"{s['connect_p50_ms']:.0f}/{s['connect_p99_ms']:.0f} | "
             f"{s['rss_idle_kb_per_socket']:.1f} | {s.get('ingest_stored_per_s', float('nan')):.0f} | "
-            f"{s.get('page_render_ms', float('nan')):.1f} |"
+            f"{s.get('page_render_ms', float('nan')):.1f} | "
+            f"{lost_late(s)} |"
         )
     if "formatting_per_s" in results:
         lines.append(

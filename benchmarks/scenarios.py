@@ -105,7 +105,7 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
                 started.append(servers.start(kind, env, workdir / f"{kind}-{n}.log", cpu=cpu))
             if pin:
                 os.sched_setaffinity(0, {available[1]})
-            return asyncio.run(
+            result = asyncio.run(
                 measure(started, plan, cookies, ingest_cookies, kind, name in WITH_FEATURES, name in STORMS)
             )
         except Exception:
@@ -116,6 +116,17 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
             os.sched_setaffinity(0, own_affinity)
             for server in started:
                 server.stop()
+        return with_losses(result, started)
+
+
+def with_losses(result: dict[str, Any], started: list[servers.Server]) -> dict[str, Any]:
+    """The servers' own count of events the channel layer dropped or delivered late (realtime/losses.py),
+    read from the line each writes as it exits: a latency figure is only worth something if nothing was
+    lost on the way."""
+    counted = [servers.losses(server) for server in started]
+    if any(count is None for count in counted):  # the bare server keeps no count
+        return result
+    return {**result, "losses": {key: sum(c[key] for c in counted if c) for key in counted[0] or {}}}
 
 
 def run_spread(
@@ -139,7 +150,7 @@ def run_spread(
                 launch.result()  # the first failure, once every started server is known (and stopped below)
         if placement.sender_cpus:
             os.sched_setaffinity(0, placement.sender_cpus)
-        return asyncio.run(
+        result = asyncio.run(
             spread.measure(started, placement, plan, cookies, ingest_cookies, kind, past_the_knee)
         )
     except Exception:
@@ -150,6 +161,7 @@ def run_spread(
         os.sched_setaffinity(0, own_affinity)
         for server in started:
             server.stop()
+    return with_losses(result, started)
 
 
 async def measure(

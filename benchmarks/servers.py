@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from realtime.losses import LINE as LOSSES
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = "site_config.asgi:application"
 
@@ -37,6 +39,12 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def losses(server: Server) -> dict[str, int] | None:
+    """The last loss counts a stopped server wrote (realtime/losses.py), or None (it keeps none)."""
+    found = list(LOSSES.finditer(server.log.read_text(errors="replace")))
+    return {key: int(value) for key, value in found[-1].groupdict().items()} if found else None
 
 
 def production_env(database_url: str, **extra: str) -> dict[str, str]:

@@ -9,7 +9,7 @@
 - `slow_socket_closes`: sockets closed with 1013 because their client stopped reading (the page reconnects
   and catches up).
 
-Written as one line to stderr when the process exits normally (SIGTERM, SIGINT; not SIGKILL), and logged
+Written as one line to stderr when the server shuts down (SIGTERM, SIGINT; not SIGKILL), and logged
 (WARNING, logger `realtime.losses`) every HUB_LOSS_REPORT_SECONDS while the numbers change. Benchmarks parse
 it from the server's stderr; keep it stable:
 
@@ -65,7 +65,9 @@ def report() -> None:
 
 
 @atexit.register
-def _at_exit() -> None:
+def write() -> None:
+    """At exit (daphne), or at the ASGI lifespan's shutdown (uvicorn, which ends itself with the signal it
+    was stopped by, so exit handlers never run: realtime/lifespan.py)."""
     if started:
         # Straight to stderr: logging's streams may be closed by now (a test runner's capture).
         with contextlib.suppress(Exception):

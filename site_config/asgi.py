@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs the app registry loaded above
 
+from realtime.lifespan import lifespan  # noqa: E402
 from realtime.signed_in import SignedInSockets  # noqa: E402
 from site_config.origin import SameOriginSockets  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
@@ -18,6 +19,7 @@ from site_config.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
+        "lifespan": lifespan,
         "websocket": SameOriginSockets(SignedInSockets(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -147,7 +147,7 @@ async def test_normal_traffic_from_many_concurrent_senders_logs_no_loss(connect,
         await a.receive(timeout=10)
     # Every watermark of this process has gone out and come back.
     process = hub()
-    while process.awaiting or process.publisher.mark_handle is not None:
+    while process.gaps.awaiting or process.publisher.mark_handle is not None:
         await asyncio.sleep(0.05)
 
     assert counts() == before
