@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs
 
 from realtime.lifespan import lifespan  # noqa: E402
 from realtime.signed_in import SignedInSockets  # noqa: E402
+from site_config import collector  # noqa: E402
 from site_config.origin import SameOriginSockets  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -23,3 +24,5 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginSockets(SignedInSockets(URLRouter(websocket_urlpatterns))),
     }
 )
+
+collector.tune()
