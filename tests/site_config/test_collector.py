@@ -1,4 +1,4 @@
-"""The server process keeps full garbage collections out of the way of its sockets (site_config/collector.py)."""
+"""The server keeps full garbage collections out of the way of its sockets (site_config/collector.py)."""
 
 from __future__ import annotations
 
