@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from messaging import broadcasts, formatting, log, mentions
 from messaging.errors import ActionRefused, Muted, NotAllowed, RateLimited, RoomLocked, SignedOut
 from messaging.models import Mention, Message, Reaction, Revision
+from messaging.sent_counts import sent_since
 from people import audit
 from people.models import AuditEntry
 from rooms import moderation
-from rooms.models import Membership, Room, count_of
+from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -69,8 +70,8 @@ def allowances(users: Iterable[User]) -> dict[int, float]:
 
 def current_authors(users: Iterable[User]) -> tuple[dict[int, float], dict[int, User]]:
     """Each active author's allowance, and the author as stored now (with their profile: a name changed since
-    their socket opened is the one their messages show). One query: a COUNT per user off the (author,
-    created_at) index. Counted from the database: the limit holds across rooms, tabs and server processes."""
+    their socket opened is the one their messages show). Counted from the database: the limit holds across
+    rooms, tabs and server processes."""
     limit = settings.CHAT_RATE_LIMIT_MESSAGES
     active = (
         get_user_model()
@@ -78,16 +79,12 @@ def current_authors(users: Iterable[User]) -> tuple[dict[int, float], dict[int, 
         .select_related("profile")
         .defer("profile__avatar")
     )
+    found = {user.pk: user for user in active}
     if limit <= 0:  # turned off
-        found = {user.pk: user for user in active}
         return dict.fromkeys(found, math.inf), found
-    since = timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
     # Posts, edits and reactions share one limit: each is a broadcast to the whole room.
-    posts = Message.objects.filter(author=models.OuterRef("pk"), created_at__gte=since)
-    edits = Revision.objects.filter(editor=models.OuterRef("pk"), replaced_at__gte=since)
-    reactions = Reaction.objects.filter(user=models.OuterRef("pk"), created_at__gte=since)
-    counted = list(active.annotate(sent=count_of(posts) + count_of(edits) + count_of(reactions)))
-    return {user.pk: limit - user.sent for user in counted}, {user.pk: user for user in counted}
+    sent = sent_since(found, timezone.now() - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS))
+    return {pk: limit - sent[pk] for pk in found}, found
 
 
 def check_allowance(user: User) -> None:

@@ -13,12 +13,16 @@ from realtime import events, groups, transport
 
 def messages_created(messages: Iterable[Message]) -> None:
     """`messages` as stored, placed in the log by messaging.log.prepare_new."""
+    by_room: dict[int, list[Message]] = {}
     for message in messages:
         html = render_to_string("messaging/_message_appended.html", {"message": message})
         transport.send_html(groups.room(message.room_id), html, message_id=message.pk)
-        # Members on other pages: the same mark for all of them; each page's CSS ignores its viewer's own.
-        bump = render_to_string("messaging/_unread_bump.html", {"message": message})
-        transport.send_html(groups.unread(message.room_id), bump)
+        by_room.setdefault(message.room_id, []).append(message)
+    for room_id, posted in by_room.items():
+        # Members on other pages: a mark per message, the same for all of them (each page's CSS ignores its
+        # viewer's own); one send per room for a whole batch.
+        bump = render_to_string("messaging/_unread_bump.html", {"room_id": room_id, "messages": posted})
+        transport.send_html(groups.unread(room_id), bump)
 
 
 def message_changed(message: Message) -> None:

@@ -38,6 +38,25 @@ def test_posting_stores_then_broadcasts_one_rendered_frame_after_commit(
     assert sent[0][1]["message_id"] == message.pk
 
 
+def test_a_batch_sends_each_message_to_its_room_and_one_mark_per_message_to_other_pages_in_one_send(
+    room, alice, bob, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = actions.post_messages(
+            [
+                actions.Post(alice, room, "one"),
+                actions.Post(bob, room, "two"),
+                actions.Post(alice, room, "three"),
+            ]
+        )
+
+    assert [group for group, _ in sent] == [f"room-{room.pk}"] * 3 + [f"unread-{room.pk}"]
+    assert [event["message_id"] for _, event in sent[:3]] == [message.pk for message in stored]
+    marks = sent[3][1]["html"]
+    assert marks.count("<i data-author=") == 3
+    assert marks.count(f'data-author="{bob.pk}"') == 1
+
+
 def test_posts_stored_together_keep_their_order_and_each_refusal_stays_with_its_post(
     room, alice, bob, settings, sent, django_capture_on_commit_callbacks
 ):
