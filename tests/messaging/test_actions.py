@@ -51,7 +51,8 @@ def test_a_batch_sends_each_message_to_its_room_and_one_mark_per_message_to_othe
         )
 
     assert [group for group, _ in sent] == [f"room-{room.pk}"] * 3 + [f"unread-{room.pk}"]
-    assert [event["message_id"] for _, event in sent[:3]] == [message.pk for message in stored]
+    assert all(isinstance(message, Message) for message in stored)
+    assert [event["message_id"] for _, event in sent[:3]] == [message.pk for message in stored]  # type: ignore[union-attr]
     marks = sent[3][1]["html"]
     assert marks.count("<i data-author=") == 3
     assert marks.count(f'data-author="{bob.pk}"') == 1
