@@ -105,6 +105,13 @@ CLEANER = nh3.Cleaner(
 )
 
 
+# One paragraph of words that Markdown, linkify and mentions all leave as it is (no markup character, no
+# "x.y" a link could be made of, no "1. " list): its HTML is the text in a <p>, the same as the full render
+# gives (a differential test keeps them equal). Most chat lines are like this; parsing and sanitizing one
+# costs 35-75 µs of the database thread (measured in-process), this a microsecond.
+PLAIN = re.compile(r"(?!\d+\.(?: |$))[^\W_]+(?:(?:[ ,;?!'\"-]|\.(?= ))+[^\W_]+)*[.?!'\"]*")
+
+
 @dataclass(frozen=True)
 class Formatted:
     html: str
@@ -118,6 +125,8 @@ def format_text(
     """The stored HTML of a message and whom it mentions. `mentionable`: username -> id of the people who
     may read the room (nobody else is linked or notified); `room_mention`: whether @room notifies the room
     (else it stays text)."""
+    if PLAIN.fullmatch(text):
+        return Formatted(f"<p>{text}</p>", frozenset(), False)
     env = {"mentionable": mentionable or {}, "room_mention": room_mention}
     tokens = MARKDOWN.parse(text, env)
     html = CLEANER.clean(MARKDOWN.renderer.render(tokens, MARKDOWN.options, env)).strip()

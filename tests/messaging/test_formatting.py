@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 
-from messaging import actions
+from messaging import actions, formatting
 from messaging.formatting import format_text, render
 from messaging.models import Message
 from rooms.models import Membership, Room
@@ -372,3 +373,69 @@ def test_a_mention_inside_a_links_text_stays_part_of_the_link():
     assert html == (
         '<p><a href="https://ok.example" rel="nofollow noopener noreferrer ugc" target="_blank">@bob</a></p>'
     )
+
+
+def full_render(text: str) -> str:
+    """The Markdown parse and sanitizer, without the plain-text shortcut."""
+    env = {"mentionable": PEOPLE, "room_mention": True}
+    tokens = formatting.MARKDOWN.parse(text, env)
+    return formatting.CLEANER.clean(
+        formatting.MARKDOWN.renderer.render(tokens, formatting.MARKDOWN.options, env)
+    ).strip()
+
+
+PLAIN_LINES = [
+    "hello world",
+    "Hello. World, how are you?",
+    'she said "fine" and left!',
+    "it's 10 - 3",
+    "ünïcödé 日本語 ok",
+    "done...",
+    "a  b",
+    "end.",
+]
+NOT_PLAIN = [
+    "1. one",
+    "2024. A year",
+    "1.",
+    "see example.com",
+    "a.b",
+    "hi @bob",
+    "*bold*",
+    "snake_case",
+    "x\ny",
+    " leading",
+    "trailing ",
+    "- item",
+    "> quote",
+    "a & b",
+    "<b>",
+    "`code`",
+    "~~gone~~",
+    "# title",
+    "http://x.y",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_LINES)
+def test_a_plain_line_takes_the_shortcut_and_renders_exactly_as_the_full_render(text):
+    assert formatting.PLAIN.fullmatch(text)
+    assert format_text(text, PEOPLE).html == full_render(text)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_anything_markdown_links_or_mentions_could_touch_is_not_taken_for_plain(text):
+    assert not formatting.PLAIN.fullmatch(text)
+
+
+def test_random_lines_the_shortcut_takes_render_as_the_full_render_does():
+    alphabet = "ab Z9 1 ,.;?!'\"-_@:/*é日\n"
+    rng = random.Random(2026)
+    taken = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        if formatting.PLAIN.fullmatch(text):
+            taken += 1
+            assert format_text(text, PEOPLE).html == full_render(text), text
+    assert taken > 500  # the test exercises the shortcut, not only the refusals
