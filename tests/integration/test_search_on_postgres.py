@@ -1,6 +1,6 @@
 """The search and history tests again, on PostgreSQL: the same behaviour from its own indexes (a tsvector GIN
-index and pg_trgm) and the same access rules; and the message actions, whose flood limit counts in raw SQL.
-A pytest run of its own, so its database is PostgreSQL from the first migration."""
+index and pg_trgm) and the same access rules; and the message actions and the title count, whose counts are
+raw SQL. A pytest run of its own, so its database is PostgreSQL from the first migration."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def test_search_and_history_pass_on_postgresql(tmp_path):
                 "tests/messaging/test_actions.py",
                 "tests/messaging/test_reactions.py",
                 "tests/messaging/test_edits.py",
+                "tests/messaging/test_attention.py",
             ],
             cwd=ROOT,
             env=env,
