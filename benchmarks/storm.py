@@ -16,9 +16,11 @@ from benchmarks.client import Socket, Stats, open_socket
 from benchmarks.run import percentile
 from benchmarks.servers import Server
 
+# Every presence fragment the server pushes (templates/presence/): a whole list, an arrival's list items, a
+# leaver's delete, the "and N more" line, the totals and the room selector's counts.
 PRESENCE = re.compile(
-    rb'<ul id="online-users".*?</ul>|<li id="online-more".*?</li>|<span id="online-total".*?</span>'
-    rb'|<span id="room-count-.*?</span>',
+    rb'<ul id="online-users".*?</ul>|<li id="online-u\d+".*?</li>|<p id="online-more".*?</p>'
+    rb'|<span id="online-total".*?</span>|<span id="room-count-.*?</span>',
     re.S,
 )
 SENDERS = 5
