@@ -8,6 +8,7 @@ import contextlib
 import os
 import statistics
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,7 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
         pin = processes == 1 and len(available) >= 2
         cpu = available[0] if pin else None
         started: list[servers.Server] = []
-        own_affinity = os.sched_getaffinity(0)
-        try:
+        with stopped_after(started):
             for n in range(processes):
                 started.append(servers.start(kind, env, workdir / f"{kind}-{n}.log", cpu=cpu))
             if pin:
@@ -108,15 +108,24 @@ def run_scenario(name: str, plan: Plan, redis_url: str) -> dict[str, Any]:
             result = asyncio.run(
                 measure(started, plan, cookies, ingest_cookies, kind, name in WITH_FEATURES, name in STORMS)
             )
-        except Exception:
-            for server in started:
-                print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
-            raise
-        finally:
-            os.sched_setaffinity(0, own_affinity)
-            for server in started:
-                server.stop()
         return with_losses(result, started)
+
+
+@contextlib.contextmanager
+def stopped_after(started: list[servers.Server]) -> Iterator[None]:
+    """Whatever happens, the servers started meanwhile are stopped (their log tails shown on a failure) and
+    this process runs on its own cores again."""
+    own_affinity = os.sched_getaffinity(0)
+    try:
+        yield
+    except Exception:
+        for server in started:
+            print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
+        raise
+    finally:
+        os.sched_setaffinity(0, own_affinity)
+        for server in started:
+            server.stop()
 
 
 def with_losses(result: dict[str, Any], started: list[servers.Server]) -> dict[str, Any]:
@@ -135,9 +144,8 @@ def run_spread(
     """The N-process run: servers started together (each pinned to its core when there are enough), this
     process (the sender) and the client processes on the cores left."""
     placement = placement_of(plan)
-    own_affinity = os.sched_getaffinity(0)
     started: list[servers.Server] = []
-    try:
+    with stopped_after(started):
         with ThreadPoolExecutor(placement.servers) as pool:
             launches = [
                 pool.submit(servers.start, kind, env, workdir / f"{kind}-{n}.log", cpu=cpu, timeout=120)
@@ -153,14 +161,6 @@ def run_spread(
         result = asyncio.run(
             spread.measure(started, placement, plan, cookies, ingest_cookies, kind, past_the_knee)
         )
-    except Exception:
-        for server in started:
-            print(f"--- {server.kind} log (tail) ---\n{server.log.read_text()[-3000:]}")
-        raise
-    finally:
-        os.sched_setaffinity(0, own_affinity)
-        for server in started:
-            server.stop()
     return with_losses(result, started)
 
 
