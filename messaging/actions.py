@@ -174,7 +174,7 @@ def post_messages(posts: Sequence[Post]) -> list[Message | ActionRefused]:
         previous = last_messages_before(stored)
         Message.objects.bulk_create(stored)
         notified = record_mentions(mentioned)
-        for messages in by_room(stored).values():
+        for messages in log.by_room(stored).values():
             log.prepare_new(messages, previous.get(messages[0].room_id))
         transaction.on_commit(lambda: broadcasts.messages_created(stored), robust=True)
         if notified:
@@ -196,13 +196,6 @@ def conversation_readers(messages: Iterable[Message]) -> set[int]:
         return set()
     members = Membership.objects.filter(room_id__in=authors).values_list("room_id", "user_id")
     return {user_id for room_id, user_id in members if authors[room_id] - {user_id}}
-
-
-def by_room(messages: Iterable[Message]) -> dict[int, list[Message]]:
-    rooms: dict[int, list[Message]] = {}
-    for message in messages:
-        rooms.setdefault(message.room_id, []).append(message)
-    return rooms
 
 
 def last_messages_before(messages: Sequence[Message]) -> dict[int, Message]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.template.loader import render_to_string
 
@@ -11,14 +11,12 @@ from messaging.models import Message, Reaction
 from realtime import events, groups, transport
 
 
-def messages_created(messages: Iterable[Message]) -> None:
+def messages_created(messages: Sequence[Message]) -> None:
     """`messages` as stored, placed in the log by messaging.log.prepare_new."""
-    by_room: dict[int, list[Message]] = {}
     for message in messages:
         html = render_to_string("messaging/_message_appended.html", {"message": message})
         transport.send_html(groups.room(message.room_id), html, message_id=message.pk)
-        by_room.setdefault(message.room_id, []).append(message)
-    for room_id, posted in by_room.items():
+    for room_id, posted in log.by_room(messages).items():
         # Members on other pages: a mark per message, the same for all of them (each page's CSS ignores its
         # viewer's own); one send per room for a whole batch.
         bump = render_to_string("messaging/_unread_bump.html", {"room_id": room_id, "messages": posted})

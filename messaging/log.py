@@ -92,6 +92,14 @@ def prepare(messages: Iterable[Message]) -> list[Message]:
     return prepared
 
 
+def by_room(messages: Iterable[Message]) -> dict[int, list[Message]]:
+    """Messages of one batch per room, in their order: each room's log places (and announces) its own."""
+    rooms: dict[int, list[Message]] = {}
+    for message in messages:
+        rooms.setdefault(message.room_id, []).append(message)
+    return rooms
+
+
 def prepare_new(messages: list[Message], previous: Message | None) -> list[Message]:
     """Messages just stored, in order, after `previous` (the room's message before them): no query."""
     for message in messages:

@@ -42,6 +42,8 @@ class Gaps:
         # Lost events per group not yet repaired, and their origins; groups being repaired.
         self.unrepaired: dict[str, tuple[int, set[str]]] = {}
         self.repairing: set[str] = set()
+        # The running repairs (the loop keeps only weak references to tasks).
+        self.repairs: set[asyncio.Task[None]] = set()
         self.handlers: list[Callable[[str], None]] = []
         # This process's own watermarks on their way (group: when sent, what it said).
         self.awaiting: dict[str, tuple[float, dict[str, int]]] = {}
@@ -112,7 +114,9 @@ class Gaps:
         self.unrepaired[group] = (lost + count, origins)
         if group not in self.repairing:
             self.repairing.add(group)
-            self.hub.loop.create_task(self._repair(group))
+            task = self.hub.loop.create_task(self._repair(group))
+            self.repairs.add(task)
+            task.add_done_callback(self.repairs.discard)
 
     async def _repair(self, group: str) -> None:
         """One repair at a time per group; losses found meanwhile are repaired (and logged) once after it."""
