@@ -34,6 +34,12 @@ def cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0))
 
 
+def cpu_seconds(stat: Path) -> float:
+    """User + system CPU time from a /proc stat file: a whole process's, or one of its threads'."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -122,8 +128,7 @@ class Server:
     def loop_cpu_seconds(self) -> float:
         """CPU time of the process's main thread, where the event loop runs (database work and other
         threads are not counted)."""
-        fields = Path(f"/proc/{self.pid}/task/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(Path(f"/proc/{self.pid}/task/{self.pid}/stat"))
 
     def kill(self) -> None:
         """Like a crash: no disconnect handlers run, presence rows stay behind."""

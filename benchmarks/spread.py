@@ -30,12 +30,6 @@ CONCURRENCY = 100
 START_DELAY_NS = 300_000_000  # the client processes are told about a step before its first message
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a whole process (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def histogram_percentile(histogram: dict[int, int], fraction: float) -> float:
     """The `fraction` quantile in ms of latencies counted per 0.1 ms bucket (the bucket's middle)."""
     total = sum(histogram.values())
@@ -86,7 +80,7 @@ class Worker:
         return dict(json.loads(line))
 
     def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.process.pid)
+        return servers.cpu_seconds(Path(f"/proc/{self.process.pid}/stat"))  # all its threads
 
     async def stop(self) -> None:
         if self.process.returncode is None:
