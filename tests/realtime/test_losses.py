@@ -83,12 +83,15 @@ async def test_events_that_expired_in_the_layer_are_found_by_the_watermark_and_c
     valve.release()
 
     await converged(a, ids)
-    # The first was held by the stalled relay (and came late); the other two expired, no event after them.
-    assert counts()[0] - before[0] == 2
+    # The stalled relay holds the first event it takes, and it comes late: the first of these posts, or a frame
+    # of the room another thread sent meanwhile (then all three posts expired). The rest expired, with no
+    # event after them to reveal it: the own watermark's check finds them.
+    lost = counts()[0] - before[0]
+    assert lost in (2, 3)
     assert counts()[2] > before[2]
     assert "not keeping up" in caplog.text
     assert "did not come back" in caplog.text
-    assert "lost 2 event(s) for room-" in caplog.text
+    assert f"lost {lost} event(s) for room-" in caplog.text
 
     later = await post(room, bob, "live again")  # subscribed again: live delivery works
     await a.receive_until(f'id="message-{later}"')
