@@ -83,9 +83,9 @@ async def test_events_that_expired_in_the_layer_are_found_by_the_watermark_and_c
     valve.release()
 
     await converged(a, ids)
-    # The stalled relay holds the first event it takes, and it comes late: the first of these posts, or a frame
-    # of the room another thread sent meanwhile (then all three posts expired). The rest expired, with no
-    # event after them to reveal it: the own watermark's check finds them.
+    # The stalled relay holds the first event it takes, and it comes late: the first of these posts, or a
+    # frame of the room another thread sent meanwhile (then all three posts expired). The rest expired, with
+    # no event after them to reveal it: the own watermark's check finds them.
     lost = counts()[0] - before[0]
     assert lost in (2, 3)
     assert counts()[2] > before[2]
