@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from django.template.loader import render_to_string
 
 from messaging import attention, log, mentions
-from messaging.models import Message, Reaction
+from messaging.models import Message
 from realtime import events, groups, transport
 
 
@@ -33,7 +33,7 @@ def message_changed(message: Message) -> None:
 def reactions_changed(message: Message) -> None:
     """Only the chips (an edit form open in the message stays open); lazy: in a busy room they go out with
     the next message's write."""
-    reactions = Reaction.objects.filter(message=message).select_related("user").order_by("id")
+    reactions = log.reactions_of([message.pk]).get(message.pk, ())
     context = {"message": message, "chips": log.chips(reactions), "oob": True}
     html = render_to_string("messaging/_reactions.html", context)
     transport.send_html(groups.room(message.room_id), html, lazy=True)

@@ -52,9 +52,7 @@ def newer_before(room: Room, after: int) -> int | None:
 def page_before(room: Room, before: int) -> Page:
     """Keyset paging on the (room, id) index: the same few queries at any depth, never an OFFSET."""
     size = settings.CHAT_HISTORY_LENGTH
-    newest = list(Message.objects.in_room(room).with_previous().filter(id__lt=before).order_by("-id")[:size])
-    newest.reverse()
-    messages = log.prepare(newest)
+    messages = log.prepare(Message.objects.in_room(room).filter(id__lt=before).newest(size))
     after = messages[-1].pk if messages else before - 1
     return Page(messages, older_before(room, messages), newer_before(room, after))
 

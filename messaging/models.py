@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,6 @@ class MessageQuerySet(models.QuerySet["Message"]):
             .select_related("author__profile", "room", "reply_to__author__profile")
             # Names and whether there is a picture, in the same query; the picture's own bytes stay behind.
             .defer("author__profile__avatar", "reply_to__author__profile__avatar")
-            .prefetch_related(
-                models.Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("id"))
-            )
         )
 
     def with_previous(self) -> MessageQuerySet:
@@ -43,9 +41,18 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def latest_in_room(self, room: Room, count: int) -> list[Message]:
         """The newest `count` messages, oldest first, as the log shows them."""
-        newest = list(self.in_room(room).with_previous().order_by("-id")[:count])
-        newest.reverse()
-        return newest
+        return self.in_room(room).newest(count)
+
+    def newest(self, count: int) -> list[Message]:
+        """The newest `count` of a room's messages up to some point (no other filter), oldest first, each with
+        its predecessor's author and time as `with_previous()` gives them: one more row read instead of two
+        subqueries per message."""
+        rows = list(self.order_by("-id")[: count + 1])
+        rows.reverse()
+        for previous, message in itertools.pairwise(rows):
+            message.previous_author_id = previous.author_id  # type: ignore[attr-defined]
+            message.previous_created_at = previous.created_at  # type: ignore[attr-defined]
+        return rows[1:] if len(rows) > count else rows
 
 
 class Message(models.Model):

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+
+from messaging import rendered
+
+if TYPE_CHECKING:
+    from messaging.models import Message
 
 register = template.Library()
 
@@ -39,6 +47,17 @@ def _messages_of(slug: str, script_prefix: str) -> str:
 @lru_cache(maxsize=4096)
 def _profile_of(username: str, script_prefix: str) -> str:
     return reverse("people:profile", args=[username])
+
+
+@register.simple_tag(takes_context=True)
+def message_html(context: template.Context, message: Message, oob: bool = False) -> SafeString:
+    """`_message.html` for a log: from messaging.rendered, except a permalink page's own message, which
+    carries its reader's controls."""
+    if message.pk == context.get("highlight"):
+        flat: dict[str, object] = {str(name): value for name, value in context.flatten().items()}
+        flat |= {"message": message, "oob": oob}
+        return mark_safe(render_to_string("messaging/_message.html", flat))  # noqa: S308 - escaped by the engine
+    return rendered.message_html(message, oob=bool(oob), history_page=bool(context.get("history_page")))
 
 
 REACTION_PALETTE = ("👍", "❤️", "😂", "🎉", "👀", "🙏")

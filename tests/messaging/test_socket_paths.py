@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from messaging import broadcasts
+from messaging import broadcasts, log
 from messaging.models import Message
 from presence.notifier import notifier
 from realtime import close_codes
@@ -215,7 +215,7 @@ async def test_a_live_frame_arriving_after_the_catch_up_is_not_doubled(connect, 
     await a.receive_until('id="sync-since"')
     assert ids_in(a.seen[start:]) == [late.pk]
 
-    await database_sync_to_async(broadcasts.messages_created)([late])  # now it arrives
+    await database_sync_to_async(broadcasts.messages_created)(log.prepare_new([late], None))  # now it arrives
     b = await connect("/ws/rooms/general/", bob)
     await b.send(body="next one")
     await a.receive_until("next one")
