@@ -22,7 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from messaging import history, log
+from messaging import history, log, sync_queries
 from messaging.models import Message
 from rooms.models import Room
 
@@ -65,14 +65,13 @@ def plan(
     """`already_sent`: ids the socket got live before syncing; `floor`: the least cursor to hand back."""
     synced_at = timezone.now()
     limit = settings.CHAT_CATCHUP_LIMIT
-    after_ids = Message.objects.after(room, after).values_list("id", flat=True)[: limit + 1]
+    since = max(since, EPOCH) - REVISION_MARGIN
+    after_ids, revised = sync_queries.missing(room.pk, after, since, limit)
     missed = [pk for pk in after_ids if pk not in already_sent]
     if len(missed) > limit:
         newest = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True)
         latest = sorted(newest[: settings.CHAT_HISTORY_LENGTH])
         return Plan(room, True, latest, [], max([after, floor, *latest]), synced_at)
-    since = max(since, EPOCH) - REVISION_MARGIN
-    revised = list(Message.objects.revised_since(room, after, since).values_list("id", flat=True)[:limit])
     return Plan(room, False, missed, revised, max([after, floor, *missed]), synced_at)
 
 

@@ -17,13 +17,14 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from messaging import actions, attention, catchup, fragments, typing
+from messaging import actions, attention, catchup, fragments, sync_queries, typing
 from messaging.catchup_gate import gate
 from messaging.errors import ActionRefused, SignedOut
 from messaging.forms import MessageForm, ReactionForm
 from messaging.writer import writer
 from people.names import display_name
 from presence.consumers import PresenceSocket
+from presence.tracker import Joined
 from realtime import close_codes, events, groups
 from realtime.socket import Handler
 from rooms import actions as room_actions
@@ -109,17 +110,16 @@ def plan_catch_up(
     room: Room, user: Any, after: int, since: datetime, already_sent: frozenset[int], floor: int
 ) -> catchup.Plan | int:
     """The catch-up, or the close code if the user may no longer read the room (checked on every sync)."""
-    if not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
+    access = sync_queries.access(user.pk, room.pk)
+    if not access.active:
         return close_codes.NOT_SIGNED_IN
-    current = Room.objects.filter(pk=room.pk).first()
-    if current is None:
+    if access.kind is None:
         return close_codes.NO_SUCH_ROOM
-    if not current.can_read(user):
+    if not access.readable:
         return close_codes.FORBIDDEN
-    return catchup.plan(current, after, since, already_sent, floor)
+    return catchup.plan(room, after, since, already_sent, floor)
 
 
-@database_sync_to_async
 def unread_state(user: Any, except_room: int | None) -> tuple[list[str], int]:
     """The page counts unread messages of the user's other rooms and conversations; and what is addressed to
     them now, for its title (a reopened socket may have missed changes)."""
@@ -137,11 +137,18 @@ class ChatPageSocket(PresenceSocket):
     page_title = "Chat"
     attention = 0
 
+    unread_groups: list[str] = []
+
+    def arrive(self, user: Any) -> Joined | None:
+        joined = super().arrive(user)
+        if joined is not None:
+            self.unread_groups, self.attention = unread_state(user, self.room_id)
+        return joined
+
     async def admit(self) -> int | None:
         refusal = await super().admit()
         if refusal is None:
-            unread_groups, self.attention = await unread_state(self.scope["user"], self.room_id)
-            for group in unread_groups:
+            for group in self.unread_groups:
                 await self.join_group(group)
         return refusal
 

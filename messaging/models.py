@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -32,12 +31,6 @@ class MessageQuerySet(models.QuerySet["Message"]):
             previous_author_id=models.Subquery(before.values("author_id")[:1]),
             previous_created_at=models.Subquery(before.values("created_at")[:1]),
         )
-
-    def after(self, room: Room, message_id: int) -> MessageQuerySet:
-        return self.in_room(room).filter(id__gt=message_id).order_by("id")
-
-    def revised_since(self, room: Room, up_to_id: int, since: datetime) -> MessageQuerySet:
-        return self.in_room(room).filter(id__lte=up_to_id, revised_at__gte=since).order_by("id")
 
     def latest_in_room(self, room: Room, count: int) -> list[Message]:
         """The newest `count` messages, oldest first, as the log shows them."""

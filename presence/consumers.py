@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -12,6 +13,9 @@ from presence import broadcasts, tracker
 from presence.notifier import notifier
 from realtime import close_codes
 from realtime.socket import PageSocket
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @database_sync_to_async
@@ -36,15 +40,23 @@ class PresenceSocket(PageSocket):
         # Counted live before its row exists: a heartbeat running meanwhile never takes the row for an orphan.
         self.connection_id = uuid.uuid4().hex
         notifier().socket_opened(self.connection_id, user.pk)
-        joined = await database_sync_to_async(tracker.join)(user, self.room_id, self.connection_id)
+        # One trip to the database thread for all of the opening's work there: each trip waits its turn behind
+        # every other socket's, so in a reconnect storm each extra one adds a queue's wait to every connect.
+        joined = await database_sync_to_async(self.arrive)(user)
         if joined is None:  # over the cap, counted on every process
             notifier().socket_closed(self.connection_id, user.pk)
             self.connection_id = ""
             return close_codes.TOO_MANY_SOCKETS
         self.newly_present = joined.in_room
-        if joined.anywhere:
-            await database_sync_to_async(broadcasts.person_presence)(user.pk, online=True)
         return None
+
+    def arrive(self, user: User) -> tracker.Joined | None:
+        """In the database thread: the socket's connection row and, for someone who just came online, their
+        dot in their partners' sidebars. Subclasses read there what else their page needs."""
+        joined = tracker.join(user, self.room_id, self.connection_id)
+        if joined is not None and joined.anywhere:
+            broadcasts.person_presence(user.pk, online=True)
+        return joined
 
     async def greeting(self) -> str:
         if self.newly_present:

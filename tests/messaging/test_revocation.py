@@ -97,6 +97,28 @@ async def test_a_socket_that_missed_the_broadcast_is_refused_at_its_next_send_an
     assert "sync-since" not in "".join(syncer.seen[1:])
 
 
+async def test_a_sync_after_a_missed_removal_from_a_private_room_closes_4403(connect, alice, bob):
+    secret = await private_room_with(alice, bob)
+    a = await connect(f"/ws/rooms/{secret.slug}/", alice)
+    # Removed without its broadcast (e.g. Redis dropped it): the sync still checks.
+    await database_sync_to_async(Membership.objects.filter(room=secret, user=alice).delete)()
+
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+
+    assert await a.close_code() == 4403
+    assert "sync-since" not in "".join(a.seen[1:])
+
+
+async def test_a_sync_after_a_missed_room_deletion_closes_4404(connect, room, alice):
+    a = await connect("/ws/rooms/general/", alice)
+    await database_sync_to_async(Room.objects.filter(pk=room.pk).delete)()
+
+    await a.send(sync="1", after="0", since="2020-01-01T00:00:00Z")
+
+    assert await a.close_code() == 4404
+    assert "sync-since" not in "".join(a.seen[1:])
+
+
 async def test_a_deleted_authors_post_is_refused_not_an_integrity_error(connect, room, alice, monkeypatch):
     monkeypatch.setattr(broadcasts, "user_revoked", lambda user_id: None)
     a = await connect("/ws/rooms/general/", alice)

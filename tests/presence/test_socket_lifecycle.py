@@ -24,7 +24,7 @@ def connections() -> list[Connection]:
 
 
 async def test_a_socket_whose_handler_raises_leaves_no_presence_behind(room, alice, monkeypatch):
-    async def broken(*args):
+    def broken(*args):
         raise RuntimeError("a bug after the presence row was written")
 
     monkeypatch.setattr(consumers, "unread_state", broken)
