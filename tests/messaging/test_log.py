@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from messaging import actions, catchup
+from messaging import actions, catchup, log
 from messaging.models import Message
 from tests.conftest import login_client
 
@@ -90,3 +90,15 @@ def test_catch_up_and_the_page_render_the_same_html(room, alice, bob):
         assert from_page is not None
         assert from_catch_up is not None
         assert from_page.group(0) == from_catch_up.group(0)
+
+
+def test_the_same_wall_clock_minute_keeps_each_instants_zone_when_clocks_go_back():
+    # 02:30 happens twice in Paris on 25 October 2026: first in summer time, then in winter time.
+    with timezone.override("Europe/Paris"):
+        summer = log.times(datetime(2026, 10, 25, 0, 30, tzinfo=UTC))
+        winter = log.times(datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
+
+    assert (summer.short, summer.zone) == ("02:30", "CEST")
+    assert (winter.short, winter.zone) == ("02:30", "CET")
+    assert summer.full == "25 Oct 2026, 02:30 (CEST)"
+    assert summer.day == "Sunday 25 October 2026"
