@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -136,8 +137,8 @@ class ChatPageSocket(PresenceSocket):
     # The page's own title (its <title> block), which the count goes in front of.
     page_title = "Chat"
     attention = 0
-
-    unread_groups: list[str] = []
+    # The user's other rooms' unread groups, read as the socket opens (`arrive`, in the database thread).
+    unread_groups: Sequence[str] = ()
 
     def arrive(self, user: Any) -> Joined | None:
         joined = super().arrive(user)
