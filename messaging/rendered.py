@@ -26,7 +26,9 @@ from people import names
 if TYPE_CHECKING:
     from messaging.models import Message
 
-KEPT = 4000  # ~1 KB each: a few MB per process at most
+# A page of 50 in each of 40 rooms. About 2 KB each (the HTML and its key), 20 MB at worst (every message
+# of the longest kind).
+KEPT = 2000
 
 _lock = threading.Lock()
 _kept: OrderedDict[Hashable, SafeString] = OrderedDict()
