@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from messaging import actions
-from people import avatars
+from people import avatars, names
 from people.models import Profile
 from people.templatetags.people_tags import avatar
 from rooms.actions import open_direct
@@ -215,3 +215,20 @@ async def test_a_name_changed_in_another_tab_is_the_one_the_next_pushed_message_
 
     frame = await socket.receive_until("after the rename")
     assert ">Alice Renamed</a>" in frame
+
+
+def test_a_profile_is_found_whether_loaded_remembered_missing_or_not_loaded_at_all(
+    alice, bob, django_assert_num_queries
+):
+    name(alice, "Alice")
+    User = type(alice)
+    loaded = User.objects.select_related("profile").get(pk=alice.pk)
+    missing = User.objects.select_related("profile").get(pk=bob.pk)
+    not_loaded = User.objects.get(pk=alice.pk)
+
+    with django_assert_num_queries(0):
+        assert names.display_name(loaded) == "Alice"
+        assert names.display_name(missing) == "bob"
+    with django_assert_num_queries(1):
+        assert names.display_name(not_loaded) == "Alice"
+        assert names.display_name(not_loaded) == "Alice"
