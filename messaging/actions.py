@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from django.utils import timezone
 from messaging import broadcasts, formatting, log, mentions
 from messaging.errors import ActionRefused, Muted, NotAllowed, RateLimited, RoomLocked, SignedOut
 from messaging.models import Mention, Message, Reaction, Revision
-from messaging.sent_counts import sent_since
+from messaging.sent_counts import column, sent_since
 from people import audit
 from people.models import AuditEntry
 from rooms import moderation
@@ -199,14 +200,23 @@ def conversation_readers(messages: Iterable[Message]) -> set[int]:
 
 
 def last_messages_before(messages: Sequence[Message]) -> dict[int, Message]:
-    """Each room's newest stored message, before a batch is added (the log groups by it): one query per room
-    posted in, in a transaction that holds the rooms locked."""
-    found = {}
-    for room_id in {message.room_id for message in messages}:
-        last = Message.objects.filter(room_id=room_id).order_by("-id").only("id", "author_id", "created_at")
-        if (message := last.first()) is not None:
-            found[room_id] = message
-    return found
+    """Each room's newest stored message, before a batch is added (the log groups by it), in a transaction
+    that holds the rooms locked. One raw statement: every stored batch asks, and the ORM took 0.68 ms per
+    room to build its query, raw 0.19 (docs/measurements.md, "Ingest")."""
+    rooms = sorted({message.room_id for message in messages})
+    if not rooms:
+        return {}
+    sql = " UNION ALL ".join(last_message_sql().format(n) for n in range(len(rooms)))
+    return {message.room_id: message for message in Message.objects.raw(sql, rooms)}
+
+
+@functools.cache
+def last_message_sql() -> str:
+    pk, room, author, created = (column(Message, name) for name in ("id", "room", "author", "created_at"))
+    return (
+        f"SELECT * FROM (SELECT {pk}, {room}, {author}, {created} FROM {Message._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE {room} = %s ORDER BY {pk} DESC LIMIT 1) AS last_{{}}"
+    )
 
 
 def record_mentions(mentioned: Sequence[tuple[Message, formatting.Formatted]]) -> set[int]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from messaging import actions, catchup, log
 from messaging.models import Message
+from rooms.models import Room
 from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,6 +45,19 @@ def test_a_run_by_one_author_within_five_minutes_shares_one_header(room, alice, 
     assert "message-grouped" in classes[str(m2.pk)]
     assert "message-grouped" not in classes[str(m3.pk)]  # another author
     assert "message-grouped" not in classes[str(m4.pk)]  # six minutes after the previous one
+
+
+def test_a_batch_posted_in_two_rooms_is_grouped_by_each_rooms_own_last_message(room, alice, bob):
+    other = Room.objects.create(name="other", slug="other")
+    actions.post_message(alice, room, "before, in general")
+    actions.post_message(bob, other, "before, in other")
+
+    stored = actions.post_messages(
+        [actions.Post(alice, room, "alice again"), actions.Post(alice, other, "alice after bob")]
+    )
+
+    assert [message.grouped for message in stored] == [True, False]
+    assert [message.day_start for message in stored] == [False, False]
 
 
 def test_each_day_starts_with_a_divider_in_the_servers_time_zone(room, alice, settings):
