@@ -202,7 +202,7 @@ def conversation_readers(messages: Iterable[Message]) -> set[int]:
 def last_messages_before(messages: Sequence[Message]) -> dict[int, Message]:
     """Each room's newest stored message, before a batch is added (the log groups by it), in a transaction
     that holds the rooms locked. One raw statement: every stored batch asks, and the ORM took 0.68 ms per
-    room to build its query, raw 0.19 (docs/measurements.md, "Ingest")."""
+    room to build its query, raw 0.19 (docs/measurements.md, "the three figures that were worse, again")."""
     rooms = sorted({message.room_id for message in messages})
     if not rooms:
         return {}

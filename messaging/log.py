@@ -93,8 +93,8 @@ def chips(reactions: Iterable[tuple[int, str, str]]) -> list[Chip]:
 
 
 def reactions_of(message_ids: Iterable[int]) -> dict[int, list[tuple[int, str, str]]]:
-    """The reactions of many messages in one query of plain rows (a prefetch of Reaction and User models cost
-    a room page three times its message query: docs/measurements.md, "Room page")."""
+    """The reactions of many messages in one query of plain rows: a prefetch of Reaction and User models took
+    9.4 ms of the 13.4 that loading a room page's 50 messages did (docs/measurements.md)."""
     from messaging.models import Reaction
 
     ids = list(message_ids)

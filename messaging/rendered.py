@@ -1,12 +1,12 @@
 """A message's HTML, kept per process for the states it was rendered in.
 
 Room pages, history pages and catch-ups render the same messages again and again, and the template engine's
-work for one message was most of a room page's time (docs/measurements.md, "Room page"): Campfire caches
-each message's HTML the same way. The key holds every input `_message.html` reads (the message's own fields,
-its author's and its reply's names, its chips, its place in the log, the page's flags and the active time
-zone and language), so any change makes another key and a stale copy is never served: nothing to invalidate,
-which also holds across processes. Anything the template starts reading must join `key()`; a test renders
-every state through both paths.
+work for one message was most of a room page's time (docs/measurements.md, "the three figures that were
+worse, again"): Campfire caches each message's HTML the same way. The key holds every input `_message.html`
+reads (the message's own fields, its author's and its reply's names, its chips, its place in the log, the
+page's flags and the active time zone and language), so any change makes another key and a stale copy is
+never served: nothing to invalidate, which also holds across processes. Anything the template starts reading
+must join `key_of()`; a test renders every kind of change through both paths.
 """
 
 from __future__ import annotations
