@@ -378,8 +378,8 @@ async def poison_batch_run(site: Site, cookies: list[str], posts: int, poisoner:
                 text = await wait_for_text(ws, ACK, ERRORS, timeout=30)
                 if ACK in text:
                     outcome["acks"] += 1
-                elif "<p" in text:
-                    outcome["errors"].append(text.split("<p", 1)[1].split(">", 1)[1].split("<", 1)[0])
+                elif "<p" in (shown := text.split(ERRORS, 1)[-1]):  # the errors' own paragraph
+                    outcome["errors"].append(shown.split("<p", 1)[1].split(">", 1)[1].split("<", 1)[0])
         except websockets.ConnectionClosed as closed:
             outcome["closed"] = close_code(closed)
         except TimeoutError:

@@ -46,8 +46,9 @@ def _composer_sent() -> str:
 
 
 def composer_refused(room: Room, value: str, messages: Iterable[str], to: str = "") -> str:
-    """The refused text back in the composer, with why."""
-    context = composer_context(room, value=value, autofocus=True, oob=True, to=to)
+    """The refused text back in the composer, with why. A lone surrogate (the reason for some refusals) shows
+    as U+FFFD: a frame holding one cannot be written as UTF-8, and the sender would get no answer at all."""
+    context = composer_context(room, value=SURROGATES.sub("\ufffd", value), autofocus=True, oob=True, to=to)
     return render_to_string("messaging/chat.html#composer-fields", context) + errors(messages)
 
 

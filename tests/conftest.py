@@ -118,6 +118,10 @@ class Socket:
         if output["type"] == "websocket.close":
             raise ConnectionResetError(output.get("code"))
         frame: str = output["text"]
+        try:  # a real server writes text frames as UTF-8: one holding a lone surrogate fails there
+            frame.encode()
+        except UnicodeEncodeError as error:
+            raise AssertionError(f"a frame no server could send: {error}; {frame[:300]!r}") from None
         self.seen.append(frame)
         return frame
 
