@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
@@ -28,7 +29,8 @@ def rename(user, name: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"display_name": name})
 
 
-CHANGES: dict[str, Callable[[Room, Message, Message], object]] = {
+# (room, first, reply): the messages as posted, their authors loaded.
+CHANGES: dict[str, Callable[[Room, Any, Any], object]] = {
     "edited": lambda room, first, reply: actions.edit_message(first.author, room, first.pk, "changed words"),
     "deleted": lambda room, first, reply: actions.delete_own_message(reply.author, room, reply.pk),
     "reacted": lambda room, first, reply: actions.toggle_reaction(reply.author, room, first.pk, "🎉"),
