@@ -97,3 +97,17 @@ def test_a_message_the_reader_may_not_read_has_no_controls_for_them(alice, carol
     )
 
     assert response.status_code == 404
+
+
+def test_the_announcement_names_the_author_and_shortens_only_a_long_first_line(room, alice):
+    short = actions.post_message(alice, room, "hello")
+    long = actions.post_message(alice, room, "x" * 300 + "\nsecond line")
+
+    def announced(message):
+        html = render_to_string(
+            "messaging/_message_appended.html", {"message": log.prepare_new([message], None)[0]}
+        )
+        return html.split('id="announce" hx-swap-oob="innerHTML">', 1)[1].split("</p>", 1)[0]
+
+    assert announced(short) == "alice: hello"
+    assert announced(long) == "alice: " + "x" * 199 + "…"
