@@ -32,6 +32,16 @@ ORIGIN = "http://localhost"
 DATABASE_THREAD_GRACE_SECONDS = float(os.environ.get("TEST_DATABASE_THREAD_GRACE_SECONDS", "10"))
 
 
+def _fresh_database_thread() -> None:
+    SyncToAsync.single_thread_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+
+
+# mutmut runs each mutant's tests in a child forked from a process that already ran the suite: the child
+# inherits asgiref's executor but not its thread, so the executor counts a dead worker as idle and nothing
+# submitted to it ever runs. Every test that touched the database would then fail, mutant or not.
+os.register_at_fork(after_in_child=_fresh_database_thread)
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer() -> None:
     # Each test runs on its own event loop; a layer from an earlier test holds queues bound to a dead loop.
@@ -54,7 +64,7 @@ def database_thread_left_free(request: pytest.FixtureRequest) -> Iterator[None]:
         SyncToAsync.single_thread_executor.submit(lambda: None).result(timeout=DATABASE_THREAD_GRACE_SECONDS)
         return
     except concurrent.futures.TimeoutError:
-        SyncToAsync.single_thread_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        _fresh_database_thread()
     pytest.fail(
         f"{request.node.nodeid} left asgiref's shared database thread busy for "
         f"{DATABASE_THREAD_GRACE_SECONDS} s after it ended (replaced for the tests after it)",
