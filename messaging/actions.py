@@ -36,7 +36,8 @@ def check_can_post(user: User, room: Room) -> None:
         set(room.memberships.values_list("user_id", flat=True)) if room.kind == Room.Kind.DIRECT else None
     )
     if not (user.pk in members if members is not None else room.can_read(user)):
-        raise NotAllowed("You are not a member of this conversation.")
+        where = "conversation" if members is not None else "room"
+        raise NotAllowed(f"You are not a member of this {where}.")
     if room.is_archived:
         raise RoomLocked("This room is archived: nobody can post here.")
     if room.is_locked:
@@ -96,9 +97,10 @@ def check_allowance(user: User) -> None:
         raise rate_limited()
 
 
-def active_user_ids(users: Iterable[User]) -> set[int]:
-    user_ids = {user.pk for user in users}
-    return set(get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+def check_signed_in(user: User) -> None:
+    """The account behind a socket may have been deactivated or deleted since it opened."""
+    if not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
+        raise SignedOut("You are signed out.")
 
 
 @dataclass(frozen=True)
@@ -254,8 +256,7 @@ def delete_message(message: Message) -> Message:
 
 def delete_own_message(user: User, room: Room, message_id: int) -> Message:
     """A person deletes one of their messages; staff may delete anyone's."""
-    if user.pk not in active_user_ids([user]):
-        raise SignedOut("You are signed out.")
+    check_signed_in(user)
     message = Message.objects.filter(pk=message_id, room=room, deleted_at__isnull=True).first()
     if message is None:
         raise NotAllowed("That message is not here any more.")
@@ -271,8 +272,7 @@ def delete_own_message(user: User, room: Room, message_id: int) -> Message:
 
 def readable_message(user: User, room: Room, message_id: int) -> Message:
     """A message of this room that is still there, for someone who may still read the room."""
-    if user.pk not in active_user_ids([user]):
-        raise SignedOut("You are signed out.")
+    check_signed_in(user)
     current = Room.objects.filter(pk=room.pk).first()
     if current is None or not current.can_read(user):
         raise NotAllowed("This room is not there any more.")

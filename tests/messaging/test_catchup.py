@@ -61,6 +61,23 @@ async def test_a_gap_larger_than_the_replay_limit_replaces_the_log_with_the_late
     assert 'id="messages" class="messages" role="log"' in frames[0]
     assert 'hx-swap-oob="true"' in frames[0].split(">", 1)[0]
     assert ids_in(frames) == ids[-50:]
+    # The replaced log scrolls back from its first message like the page's own.
+    assert f'hx-get="?before={ids[-50]}"' in frames[0]
+    assert "This is the beginning" not in frames[0]
+
+
+async def test_a_replaced_log_that_holds_the_whole_room_says_where_it_begins(
+    connect, room, alice, bob, settings
+):
+    settings.CHAT_CATCHUP_LIMIT = 5
+    ids = await post_many(room, bob, 12)
+    a = await connect("/ws/rooms/general/", alice)
+
+    frames = await sync(a, after=0)
+
+    assert ids_in(frames) == ids
+    assert "This is the beginning of #general." in frames[0]
+    assert "?before=" not in frames[0]
 
 
 async def test_messages_deleted_while_away_come_back_as_tombstones(connect, room, alice, bob):
