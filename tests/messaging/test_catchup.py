@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from messaging import actions
+from messaging import actions, catchup
 from messaging.models import Message
 from presence import actions as presence_actions
 from rooms import actions as room_actions
@@ -225,3 +225,27 @@ async def test_a_sync_that_comes_after_the_grace_does_not_double_what_went_out_l
     assert ids_in(a.seen).count(ids_in(a.seen)[-1]) == 1
     live_id = ids_in(a.seen)[-1]
     assert f'id="sync-after" name="after" value="{live_id}"' in frames[-1]
+
+
+def test_a_plan_for_a_page_that_missed_nothing_hands_back_its_own_cursor_and_the_time(room):
+    before = timezone.now()
+
+    empty = catchup.plan(room, after=0, since=before)
+    floored = catchup.plan(room, after=0, since=before, floor=7)
+
+    assert (empty.replace_log, empty.missed, empty.revised, empty.cursor) == (False, [], [], 0)
+    assert floored.cursor == 7
+    assert before <= empty.synced_at <= timezone.now()
+
+
+def test_exactly_the_replay_limit_is_appended_and_one_more_replaces_the_log(room, bob, settings):
+    settings.CHAT_CATCHUP_LIMIT = 5
+    ids = [Message.objects.create(room=room, author=bob, body=f"m {n}").pk for n in range(6)]
+    before = timezone.now()
+
+    at_limit = catchup.plan(room, after=ids[0], since=before)
+    over = catchup.plan(room, after=0, since=before)
+
+    assert (at_limit.replace_log, at_limit.missed, at_limit.cursor) == (False, ids[1:], ids[-1])
+    assert (over.replace_log, over.missed, over.revised, over.cursor) == (True, ids, [], ids[-1])
+    assert before <= over.synced_at <= timezone.now()
