@@ -180,3 +180,44 @@ def test_a_reaction_is_kept_when_its_broadcast_fails(
 
     assert broadcasts.calls == [("reactions_changed", message)]
     assert Reaction.objects.filter(message=message, user=alice, text="👍").exists()
+
+
+def test_reading_a_room_moves_only_the_reader_s_mark_and_only_forward(room, alice, bob):
+    for person in (alice, bob):
+        room_actions.join_room(person, room)
+    first = actions.post_message(bob, room, "one")
+    second = actions.post_message(bob, room, "two")
+
+    actions.mark_read(alice, room.pk, second.pk)
+    actions.mark_read(alice, room.pk, first.pk)
+
+    marks = dict(Membership.objects.filter(room=room).values_list("user_id", "last_read_id"))
+    assert marks == {alice.pk: second.pk, bob.pk: 0}
+
+
+def test_reading_an_open_room_recounts_nothing_even_when_a_conversation_exists(
+    room, alice, bob, broadcasts, django_capture_on_commit_callbacks
+):
+    room_actions.join_room(alice, room)
+    room_actions.open_direct(alice, bob)
+    message = actions.post_message(bob, room, "one")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.mark_read(alice, room.pk, message.pk)
+
+    assert broadcasts.calls == []
+
+
+def test_reading_a_conversation_recounts_the_reader_s_other_pages_even_when_that_broadcast_fails(
+    alice, bob, broadcasts, django_capture_on_commit_callbacks
+):
+    conversation = room_actions.open_direct(alice, bob)
+    message = actions.post_message(bob, conversation, "hi")
+    broadcasts.failing = {"attention_changed"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.mark_read(alice, conversation.pk, message.pk)
+        # Already read: nothing changes, nobody is told.
+        actions.mark_read(alice, conversation.pk, message.pk)
+
+    assert broadcasts.calls == [("attention_changed", [alice.pk])]
