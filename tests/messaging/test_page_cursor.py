@@ -169,6 +169,15 @@ def test_a_page_quiet_for_an_hour_saves_up_one_minute_of_syncs_and_no_more(setti
     assert [cursor.may_sync() for _ in range(5)] == [True, True, True, False, False]
 
 
+def test_at_one_sync_a_minute_a_quiet_page_saves_up_one(settings, clock):
+    settings.CHAT_SYNCS_PER_MINUTE = 1
+    cursor = PageCursor(cursor=0, sync_checked_at=clock.now)
+    assert cursor.may_sync() is True
+
+    clock.now += 3600
+    assert [cursor.may_sync() for _ in range(2)] == [True, False]
+
+
 def test_with_syncs_turned_off_a_page_still_syncs_once_when_it_opens(settings, clock):
     settings.CHAT_SYNCS_PER_MINUTE = 0
     cursor = PageCursor(cursor=0, sync_checked_at=clock.now)
