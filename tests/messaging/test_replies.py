@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from messaging import actions
 from messaging.errors import NotAllowed
@@ -80,3 +82,29 @@ def test_the_reply_control_fills_the_composer_quote_with_htmx_and_without(room, 
 
     assert response.status_code == 302
     assert Message.objects.get(body="Answer").reply_to_id == original.pk
+
+
+def test_a_batch_reads_only_the_messages_it_replies_to(room, alice, bob):
+    quoted = actions.post_message(alice, room, "quoted")
+    actions.post_message(alice, room, "not quoted")
+    posts = [actions.Post(bob, room, "re", reply_to=quoted.pk), actions.Post(bob, room, "plain")]
+
+    assert actions.replied_to(posts) == {quoted.pk: quoted}
+    assert actions.replied_to([actions.Post(bob, room, "plain")]) == {}
+
+
+def test_a_batch_of_replies_to_different_people_costs_the_same_queries_as_one(
+    room, alice, bob, carol, make_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Rendering the quotes (each names its author) must not read each author on its own.
+    monkeypatch.setattr("realtime.transport.send_html", lambda *args, **kwargs: None)
+    authors = [make_user(f"author{n}") for n in range(4)]
+    quoted = [actions.post_message(author, room, f"said {n}") for n, author in enumerate(authors)]
+
+    def queries_to_post(replies: list[Message]) -> int:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            actions.post_messages([actions.Post(bob, room, "re", reply_to=m.pk) for m in replies])
+        return len(queries)
+
+    queries_to_post(quoted[:1])  # the first post of a process reads what it caches
+    assert queries_to_post(quoted) == queries_to_post(quoted[:1])
