@@ -293,3 +293,13 @@ def test_the_allowance_check_calls_a_deactivated_account_signed_out_and_an_activ
         refused = refusal(actions.check_allowance, user)
         assert type(refused) is expected[0]
         assert refused.message == (expected[1] or actions.rate_limited().message)
+
+
+def test_posts_arriving_together_share_their_author_s_allowance_in_order(room, alice, bob, settings):
+    settings.CHAT_RATE_LIMIT_MESSAGES = 3
+    posts = [actions.Post(alice, room, f"a{n}") for n in range(4)] + [actions.Post(bob, room, "b")]
+
+    results = actions.post_messages(posts)
+
+    assert [type(result) for result in results] == [Message, Message, Message, RateLimited, Message]
+    assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == ["a0", "a1", "a2", "b"]

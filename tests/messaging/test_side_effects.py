@@ -221,3 +221,28 @@ def test_reading_a_conversation_recounts_the_reader_s_other_pages_even_when_that
         actions.mark_read(alice, conversation.pk, message.pk)
 
     assert broadcasts.calls == [("attention_changed", [alice.pk])]
+
+
+def test_a_post_s_mentions_and_recounts_go_out_even_when_its_own_broadcast_fails(
+    alice, bob, broadcasts, monkeypatch, django_capture_on_commit_callbacks
+):
+    broadcasts.failing = {"mentions_changed"}
+    conversation = room_actions.open_direct(alice, bob)
+    team = room_actions.create_room(alice, "Team")
+
+    def fail_created(stored):
+        broadcasts.calls.append(("created", stored))
+        raise ConnectionError("the channel layer is gone")
+
+    monkeypatch.setattr("messaging.actions.broadcasts.messages_created", fail_created)
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = actions.post_messages(
+            [actions.Post(alice, team, "@bob look"), actions.Post(alice, conversation, "hi")]
+        )
+
+    assert broadcasts.calls == [
+        ("created", stored),
+        ("mentions_changed", {bob.pk}),
+        ("attention_changed", {bob.pk}),
+    ]
+    assert Message.objects.count() == 2
