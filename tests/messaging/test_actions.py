@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from messaging import actions
@@ -195,3 +197,19 @@ def test_messages_older_than_the_window_do_not_count(room, alice, settings):
 
     with pytest.raises(RateLimited):
         actions.post_message(alice, room, "one too many")
+
+
+def test_a_batch_from_many_authors_costs_the_same_queries_as_one_from_one(
+    room, make_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Each message shows its author's name (from their profile): no author may be read on their own.
+    monkeypatch.setattr("realtime.transport.send_html", lambda *args, **kwargs: None)
+    authors = [make_user(f"author{n}") for n in range(4)]
+    actions.post_message(authors[0], room, "warm up")  # the first post of a process reads what it caches
+
+    def queries_to_post(who: list) -> int:
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            actions.post_messages([actions.Post(author, room, "hello") for author in who])
+        return len(queries)
+
+    assert queries_to_post(authors) == queries_to_post(authors[:1])

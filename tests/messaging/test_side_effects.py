@@ -246,3 +246,16 @@ def test_a_post_s_mentions_and_recounts_go_out_even_when_its_own_broadcast_fails
         ("attention_changed", {bob.pk}),
     ]
     assert Message.objects.count() == 2
+
+
+def test_posts_arriving_together_notify_everyone_any_of_them_names(
+    room, alice, bob, carol, broadcasts, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("messaging.actions.broadcasts.messages_created", lambda stored: None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.post_messages(
+            [actions.Post(alice, room, "@bob look"), actions.Post(alice, room, "@carol too")]
+        )
+
+    assert ("mentions_changed", {bob.pk, carol.pk}) in broadcasts.calls
