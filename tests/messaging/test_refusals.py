@@ -34,6 +34,7 @@ def staff(make_user):
 
 
 def deactivate(user) -> None:
+    """Tests that deactivate someone also have someone else active: the check is about this account."""
     user.is_active = False
     user.save()
 
@@ -45,7 +46,7 @@ def mute(room, user, by) -> None:
 # Posting
 
 
-def test_a_deactivated_author_is_told_they_are_signed_out(room, alice):
+def test_a_deactivated_author_is_told_they_are_signed_out(room, alice, bob):
     deactivate(alice)
 
     refused = refusal(actions.post_message, alice, room, "hello")
@@ -155,7 +156,7 @@ def test_a_reply_to_a_deleted_message_or_one_in_another_room_is_refused(room, al
 # Deleting
 
 
-def test_deleting_as_a_deactivated_account_is_refused(room, alice):
+def test_deleting_as_a_deactivated_account_is_refused(room, alice, bob):
     message = actions.post_message(alice, room, "mine")
     deactivate(alice)
 
@@ -197,7 +198,7 @@ def test_someone_else_s_message_cannot_be_deleted(room, alice, bob):
 # Editing and reacting
 
 
-def test_editing_or_reacting_as_a_deactivated_account_is_refused(room, alice):
+def test_editing_or_reacting_as_a_deactivated_account_is_refused(room, alice, bob):
     message = actions.post_message(alice, room, "mine")
     deactivate(alice)
 

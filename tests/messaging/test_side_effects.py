@@ -47,7 +47,7 @@ def test_an_edit_that_names_someone_notifies_them_even_when_the_change_broadcast
     room, alice, bob, broadcasts, django_capture_on_commit_callbacks
 ):
     message = actions.post_message(alice, room, "lunch?")
-    broadcasts.failing = {"message_changed", "mentions_changed"}
+    broadcasts.failing = {"message_changed", "mentions_changed", "attention_changed"}
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.edit_message(alice, room, message.pk, "lunch, @bob?")
@@ -100,7 +100,7 @@ def test_deleting_a_message_takes_it_off_the_unread_list_of_those_named_who_have
     room_actions.join_room(carol, room)
     message = actions.post_message(alice, room, "@bob @carol look")
     Mention.objects.filter(message=message, user=carol).update(seen_at=message.created_at)
-    broadcasts.failing = {"message_changed"}
+    broadcasts.failing = {"message_changed", "attention_changed"}
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.delete_message(message)
