@@ -226,7 +226,7 @@ def test_reading_a_conversation_recounts_the_reader_s_other_pages_even_when_that
 def test_a_post_s_mentions_and_recounts_go_out_even_when_its_own_broadcast_fails(
     alice, bob, broadcasts, monkeypatch, django_capture_on_commit_callbacks
 ):
-    broadcasts.failing = {"mentions_changed"}
+    broadcasts.failing = {"mentions_changed", "attention_changed"}
     conversation = room_actions.open_direct(alice, bob)
     team = room_actions.create_room(alice, "Team")
 
