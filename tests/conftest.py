@@ -96,6 +96,14 @@ def carol(make_user: Callable[[str], User]) -> User:
 
 
 @pytest.fixture
+def staff(make_user: Callable[[str], User]) -> User:
+    user = make_user("sam")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def room(db: None) -> Room:
     return Room.objects.create(name="general", slug="general")
 

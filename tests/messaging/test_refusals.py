@@ -25,14 +25,6 @@ def refusal(action, *args) -> ActionRefused:
     return refused.value
 
 
-@pytest.fixture
-def staff(make_user):
-    user = make_user("sam")
-    user.is_staff = True
-    user.save()
-    return user
-
-
 def deactivate(user) -> None:
     """Tests that deactivate someone also have someone else active: the check is about this account."""
     user.is_active = False

@@ -15,14 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(make_user):
-    user = make_user("sam")
-    user.is_staff = True
-    user.save()
-    return user
-
-
-@pytest.fixture
 def broadcasts(monkeypatch):
     """Records each broadcast the actions make; the names in `failing` raise after being recorded."""
 

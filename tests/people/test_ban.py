@@ -14,14 +14,6 @@ from people.models import AuditEntry
 from tests.conftest import login_client
 
 
-@pytest.fixture
-def staff(make_user):
-    user = make_user("sam")
-    user.is_staff = True
-    user.save()
-    return user
-
-
 def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 

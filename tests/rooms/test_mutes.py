@@ -17,14 +17,6 @@ from tests.conftest import login_client
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(make_user):
-    user = make_user("mod")
-    user.is_staff = True
-    user.save()
-    return user
-
-
 def test_staff_mute_someone_in_a_room_from_the_members_page_and_it_is_audited(staff, alice, room):
     response = login_client(staff).post("/rooms/general/mute/", {"username": "alice", "minutes": "60"})
 
@@ -33,7 +25,7 @@ def test_staff_mute_someone_in_a_room_from_the_members_page_and_it_is_audited(st
     assert (mute.user, mute.room) == (alice, room)
     assert timedelta(minutes=59) < mute.until - timezone.now() <= timedelta(minutes=60)
     entry = AuditEntry.objects.get()
-    assert (entry.actor_name, entry.action, entry.target_name) == ("mod", "mute", "alice")
+    assert (entry.actor_name, entry.action, entry.target_name) == ("sam", "mute", "alice")
     assert "#general until" in entry.detail
 
 
@@ -86,7 +78,7 @@ def test_only_staff_mute_and_nobody_mutes_themselves_or_for_silly_durations(staf
         == 403
     )
     client = login_client(staff)
-    assert client.post("/rooms/general/mute/", {"username": "mod", "minutes": "60"}).status_code == 400
+    assert client.post("/rooms/general/mute/", {"username": "sam", "minutes": "60"}).status_code == 400
     for minutes in ["0", "-5", "99999999", "x", ""]:
         assert client.post("/rooms/general/mute/", {"username": "bob", "minutes": minutes}).status_code == 400
     assert client.post("/rooms/general/mute/", {"username": "ghost", "minutes": "60"}).status_code == 404
@@ -131,7 +123,7 @@ def test_staff_deleting_someone_elses_message_is_audited_and_own_deletions_are_n
     message_actions.delete_own_message(staff, room, own.pk)
 
     entry = AuditEntry.objects.get()
-    assert (entry.actor_name, entry.action, entry.target_name) == ("mod", "delete_message", "alice")
+    assert (entry.actor_name, entry.action, entry.target_name) == ("sam", "delete_message", "alice")
     assert entry.detail == f"message {theirs.pk} in #general"
 
 
